@@ -1,0 +1,183 @@
+//! Benchmark harnesses of cohort. Each prints its figures; record them in `benches/RESULTS.md` with the
+//! command that produced them.
+//!
+//! `cohort-benches ingest --events N`: generates N events to a JSON Lines file, then measures
+//! 1. decode + validate alone, on one thread (events/s per core), and
+//! 2. the whole path file → decode/validate → Parquet lake + serving commit, with 1 and 2 workers
+//!    (events/s and peak resident memory, each run in a fresh child process so peaks do not mix).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand};
+use cohort_jobs::{config, ingest_job};
+use cohort_pipeline::SourceSpec;
+use cohort_pipeline::generate::{Generator, GeneratorConfig};
+use cohort_schemas::{Decoder, Kind};
+use serde_json::json;
+
+#[derive(Parser)]
+#[command(about = "cohort benchmark harnesses")]
+struct Cli {
+    #[command(subcommand)]
+    command: Bench,
+}
+
+#[derive(Subcommand)]
+enum Bench {
+    /// Ingest throughput: decode + validate, and file → committed Parquet with 1 and 2 workers.
+    Ingest {
+        /// Events to generate.
+        #[arg(long, default_value_t = 2_000_000)]
+        events: u64,
+        /// Worker counts to measure the whole path with.
+        #[arg(long, value_delimiter = ',', default_value = "1,2")]
+        workers: Vec<usize>,
+        /// Directory for the input and the data directories (default: a temporary one).
+        #[arg(long)]
+        dir: Option<PathBuf>,
+    },
+    /// One whole-path run in this process; prints a JSON line (used by `ingest`).
+    #[command(hide = true)]
+    IngestOnce {
+        /// Input JSON Lines file.
+        #[arg(long)]
+        input: PathBuf,
+        /// Data directory (must be fresh).
+        #[arg(long)]
+        data_dir: PathBuf,
+        /// Worker threads.
+        #[arg(long)]
+        workers: usize,
+    },
+}
+
+fn main() -> Result<()> {
+    match Cli::parse().command {
+        Bench::Ingest {
+            events,
+            workers,
+            dir,
+        } => ingest(events, &workers, dir),
+        Bench::IngestOnce {
+            input,
+            data_dir,
+            workers,
+        } => ingest_once(&input, &data_dir, workers),
+    }
+}
+
+fn ingest(events: u64, workers: &[usize], dir: Option<PathBuf>) -> Result<()> {
+    let temp = tempfile::tempdir()?;
+    let dir = dir.unwrap_or_else(|| temp.path().to_path_buf());
+    std::fs::create_dir_all(&dir)?;
+    let input = dir.join(format!("events-{events}.jsonl"));
+    let started = Instant::now();
+    let mut file = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(&input)?);
+    Generator::new(GeneratorConfig {
+        events,
+        ..GeneratorConfig::default()
+    })
+    .write_all(&mut file)?;
+    std::io::Write::flush(&mut file)?;
+    drop(file);
+    let bytes = std::fs::metadata(&input)?.len();
+    println!(
+        "generated {events} events ({:.1} MB) in {:.2} s ({:.0} events/s)",
+        bytes as f64 / 1e6,
+        started.elapsed().as_secs_f64(),
+        events as f64 / started.elapsed().as_secs_f64()
+    );
+
+    let text = std::fs::read(&input)?;
+    let decoder = Decoder::default();
+    let mut best = f64::MAX;
+    let mut ok = 0;
+    for _ in 0..3 {
+        let t = Instant::now();
+        ok = 0;
+        for line in text.split(|b| *b == b'\n').filter(|l| !l.is_empty()) {
+            ok += usize::from(decoder.decode(line).is_ok());
+        }
+        best = best.min(t.elapsed().as_secs_f64());
+    }
+    println!(
+        "decode + validate, 1 thread: {:.0} events/s ({:.0} MB/s), {ok} valid (best of 3)",
+        events as f64 / best,
+        bytes as f64 / 1e6 / best
+    );
+
+    println!("\n| workers | events | wall s | events/s | peak RSS MiB | files | commits |");
+    println!("|---|---|---|---|---|---|---|");
+    let exe = std::env::current_exe()?;
+    for &w in workers {
+        let data = dir.join(format!("data-w{w}"));
+        if data.exists() {
+            std::fs::remove_dir_all(&data)?;
+        }
+        let out = Command::new(&exe)
+            .args(["ingest-once", "--workers", &w.to_string(), "--input"])
+            .arg(&input)
+            .arg("--data-dir")
+            .arg(&data)
+            .output()?;
+        if !out.status.success() {
+            bail!(
+                "ingest-once failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        let r: serde_json::Value = serde_json::from_slice(&out.stdout)?;
+        println!(
+            "| {w} | {} | {:.2} | {:.0} | {:.0} | {} | {} |",
+            r["records"],
+            r["seconds"].as_f64().unwrap_or(0.0),
+            r["events_per_s"].as_f64().unwrap_or(0.0),
+            r["peak_rss_mib"].as_f64().unwrap_or(0.0),
+            r["files"],
+            r["commits"]
+        );
+    }
+    Ok(())
+}
+
+fn ingest_once(input: &Path, data_dir: &Path, workers: usize) -> Result<()> {
+    let mut config = config::load(None, Vec::new())?;
+    config.source = SourceSpec::File {
+        path: input.to_path_buf(),
+    };
+    config.output.data_dir = data_dir.to_path_buf();
+    config.runtime.workers = workers;
+    let report = ingest_job::run(&config, |_| {})?;
+    let m = &report.metrics;
+    let (files, rows, commits) = m.commit_totals();
+    let secs = report.elapsed.as_secs_f64();
+    let events: u64 = Kind::ALL.iter().map(|k| m.events(*k)).sum();
+    println!(
+        "{}",
+        json!({
+            "records": m.records_read(),
+            "events": events,
+            "rows": rows,
+            "files": files,
+            "commits": commits,
+            "seconds": secs,
+            "events_per_s": m.records_read() as f64 / secs,
+            "peak_rss_mib": peak_rss_mib().context("reading /proc/self/status")?,
+        })
+    );
+    Ok(())
+}
+
+/// Peak resident set size of this process (VmHWM), in MiB.
+fn peak_rss_mib() -> Result<f64> {
+    let status = std::fs::read_to_string("/proc/self/status")?;
+    let kb: f64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .context("no VmHWM line")?;
+    Ok(kb / 1024.0)
+}

@@ -1,0 +1,259 @@
+//! Configuration: embedded defaults, then a TOML file, then `COHORT__SECTION__KEY` environment
+//! variables, then command-line flags. Unknown keys are rejected, and every error names the key and
+//! where its value came from.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use cohort_pipeline::SourceSpec;
+use cohort_schemas::Limits;
+use serde::{Deserialize, Serialize};
+use toml::{Table, Value};
+
+/// The embedded defaults (also shipped as `deploy/config/cohort.example.toml`).
+pub const DEFAULTS: &str = include_str!("default.toml");
+
+/// Prefix of environment overrides: `COHORT__RUNTIME__WORKERS=4` sets `runtime.workers`.
+pub const ENV_PREFIX: &str = "COHORT__";
+
+/// Everything a run needs to know.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// What to read.
+    pub source: SourceSpec,
+    /// The timely runtime.
+    pub runtime: Runtime,
+    /// Validation limits.
+    pub validation: Limits,
+    /// Where results go.
+    pub output: Output,
+}
+
+/// `[runtime]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Runtime {
+    /// Worker threads.
+    pub workers: usize,
+    /// Allowed lateness, ms.
+    pub allowed_lateness_ms: i64,
+    /// Commit interval, ms.
+    pub checkpoint_interval_ms: u64,
+    /// Records per split per step.
+    pub batch: usize,
+}
+
+/// `[output]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Output {
+    /// The data directory.
+    pub data_dir: PathBuf,
+}
+
+/// A configuration that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The file is not valid TOML.
+    #[error("config file {path} is not valid TOML: {message}")]
+    Syntax {
+        /// The file.
+        path: PathBuf,
+        /// The parser's message.
+        message: String,
+    },
+    /// A key is unknown or its value has the wrong type.
+    #[error("invalid config key `{key}` (from {origin}): {message}")]
+    Key {
+        /// Dotted key path.
+        key: String,
+        /// The file, the environment variable, or the embedded defaults.
+        origin: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// A value is of the right type but not usable.
+    #[error("invalid config key `{key}`: {message}")]
+    Value {
+        /// Dotted key path.
+        key: String,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+/// Loads the configuration: defaults, then `file`, then the environment `env`.
+pub fn load(
+    file: Option<&Path>,
+    env: impl IntoIterator<Item = (String, String)>,
+) -> Result<Config, ConfigError> {
+    let mut merged: Table = DEFAULTS.parse().expect("embedded defaults are valid TOML");
+    let file_origin = file.map(|p| p.display().to_string());
+    if let Some(path) = file {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let table: Table = text
+            .parse()
+            .map_err(|e: toml::de::Error| ConfigError::Syntax {
+                path: path.to_path_buf(),
+                message: e.to_string(),
+            })?;
+        merge(&mut merged, table);
+    }
+    let mut from_env = BTreeSet::new();
+    for (name, raw) in env {
+        let Some(rest) = name.strip_prefix(ENV_PREFIX) else {
+            continue;
+        };
+        let path: Vec<String> = rest.split("__").map(str::to_ascii_lowercase).collect();
+        set_path(&mut merged, &path, parse_env_value(&raw));
+        from_env.insert((path.join("."), name));
+    }
+    let config: Config = serde_path_to_error::deserialize(Value::Table(merged)).map_err(|e| {
+        let key = e.path().to_string();
+        let origin = from_env
+            .iter()
+            .find(|(k, _)| key == *k || key.starts_with(&format!("{k}.")) || k.starts_with(&key))
+            .map(|(_, var)| format!("environment variable {var}"))
+            .or(file_origin.clone())
+            .unwrap_or_else(|| "the embedded defaults".to_string());
+        ConfigError::Key {
+            key,
+            origin,
+            message: e.into_inner().to_string(),
+        }
+    })?;
+    config.validate()?;
+    Ok(config)
+}
+
+impl Config {
+    fn validate(&self) -> Result<(), ConfigError> {
+        let bad = |key: &str, message: &str| {
+            Err(ConfigError::Value {
+                key: key.to_string(),
+                message: message.to_string(),
+            })
+        };
+        if self.runtime.workers == 0 {
+            return bad("runtime.workers", "must be at least 1");
+        }
+        if self.runtime.batch == 0 {
+            return bad("runtime.batch", "must be at least 1");
+        }
+        if self.runtime.allowed_lateness_ms < 0 {
+            return bad("runtime.allowed_lateness_ms", "must not be negative");
+        }
+        if self.validation.min_ts_ms >= self.validation.max_ts_ms {
+            return bad("validation.min_ts_ms", "must be below validation.max_ts_ms");
+        }
+        Ok(())
+    }
+}
+
+fn merge(base: &mut Table, over: Table) {
+    for (key, value) in over {
+        match (base.get_mut(&key), value) {
+            // `source` is replaced whole: the keys of one source type mean nothing to another.
+            (Some(Value::Table(b)), Value::Table(o)) if key != "source" => merge(b, o),
+            (_, value) => {
+                base.insert(key, value);
+            }
+        }
+    }
+}
+
+fn set_path(table: &mut Table, path: &[String], value: Value) {
+    let Some((last, parents)) = path.split_last() else {
+        return;
+    };
+    let mut t = table;
+    for p in parents {
+        let entry = t
+            .entry(p.clone())
+            .or_insert_with(|| Value::Table(Table::new()));
+        if !entry.is_table() {
+            *entry = Value::Table(Table::new());
+        }
+        t = entry.as_table_mut().expect("made a table above");
+    }
+    t.insert(last.clone(), value);
+}
+
+/// Environment values are TOML values when they parse as one (`4`, `true`, `[1, 2]`), strings otherwise.
+fn parse_env_value(raw: &str) -> Value {
+    format!("v = {raw}")
+        .parse::<Table>()
+        .ok()
+        .and_then(|mut t| t.remove("v"))
+        .unwrap_or_else(|| Value::String(raw.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn defaults_load_and_env_overrides_apply() {
+        let c = load(
+            None,
+            env(&[("COHORT__RUNTIME__WORKERS", "3"), ("HOME", "/x")]),
+        )
+        .unwrap();
+        assert_eq!(c.runtime.workers, 3);
+        assert!(matches!(c.source, SourceSpec::Generate(_)));
+        assert_eq!(c.output.data_dir, PathBuf::from("./cohort-data"));
+    }
+
+    #[test]
+    fn unknown_keys_name_the_key_and_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        std::fs::write(&path, "[runtime]\nwrokers = 2\n").unwrap();
+        let e = load(Some(&path), env(&[])).unwrap_err().to_string();
+        assert!(e.contains("runtime.wrokers") && e.contains("c.toml"), "{e}");
+        let e = load(None, env(&[("COHORT__RUNTIME__WORKERS", "many")]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("runtime.workers") && e.contains("COHORT__RUNTIME__WORKERS"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_file_source_replaces_the_default_source() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        std::fs::write(&path, "[source]\ntype = \"file\"\npath = \"in.jsonl\"\n").unwrap();
+        let c = load(Some(&path), env(&[])).unwrap();
+        assert_eq!(
+            c.source,
+            SourceSpec::File {
+                path: "in.jsonl".into()
+            }
+        );
+        let e = load(None, env(&[("COHORT__RUNTIME__WORKERS", "0")]))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("runtime.workers"), "{e}");
+    }
+}

@@ -1,0 +1,178 @@
+//! The ingest job: source → decode/validate/watermark → Parquet lake + serving checkpoint, on timely.
+//!
+//! Before the dataflow starts, the serving database finishes any publish a crash interrupted and
+//! discards uncommitted staging; the last checkpoint then tells each split where to resume.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use cohort_pipeline::checkpoint::Checkpoint;
+use cohort_pipeline::commit::commit;
+use cohort_pipeline::ingest::{IngestSettings, ingest};
+use cohort_pipeline::stage::stage;
+use cohort_pipeline::{Metrics, SourceSpec};
+use cohort_schemas::Decoder;
+use cohort_sinks::{LakeLayout, ParquetEpochWriter, SqliteStore};
+
+use crate::config::Config;
+
+/// The job name under which checkpoints are stored.
+pub const JOB: &str = "ingest";
+
+/// Why a run could not complete.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// The serving database failed.
+    #[error(transparent)]
+    Store(#[from] cohort_sinks::serving::StoreError),
+    /// The source could not be opened.
+    #[error(transparent)]
+    Source(#[from] cohort_pipeline::source::SourceError),
+    /// The data directory was written with another worker count for this source.
+    #[error(
+        "{data_dir} was written by a run of this source with {previous} workers; resume with --workers {previous}, or use a new --data-dir"
+    )]
+    WorkersChanged {
+        /// The data directory.
+        data_dir: PathBuf,
+        /// The worker count of the checkpoint.
+        previous: usize,
+    },
+    /// Timely or a worker failed.
+    #[error("a worker failed: {0}")]
+    Worker(String),
+}
+
+/// What a finished run did.
+#[derive(Debug, Clone)]
+pub struct RunReport {
+    /// Counters of this run.
+    pub metrics: Arc<Metrics>,
+    /// The last committed checkpoint (totals over all runs on this data directory).
+    pub checkpoint: Option<Checkpoint>,
+    /// Wall time of the dataflow.
+    pub elapsed: Duration,
+    /// Committed files published by recovery before the run.
+    pub recovered_files: usize,
+}
+
+/// Runs the ingest job to completion (bounded sources) and reports. `on_tick` is called about ten
+/// times a second with the live counters, for progress display.
+pub fn run(config: &Config, mut on_tick: impl FnMut(&Metrics)) -> Result<RunReport, RunError> {
+    let data_dir = config.output.data_dir.clone();
+    let layout = LakeLayout::new(&data_dir);
+    let db = data_dir.join("serving.db");
+    let source = config.source.describe();
+    let workers = config.runtime.workers;
+    let (checkpoint, recovered_files) = {
+        let store = SqliteStore::open(&db, JOB)?;
+        let recovery = store.recover(&layout)?;
+        let last = store.last_checkpoint()?;
+        (last, recovery.published)
+    };
+    let resume = match checkpoint {
+        Some(c) if c.source == source && c.workers != workers => {
+            return Err(RunError::WorkersChanged {
+                data_dir,
+                previous: c.workers,
+            });
+        }
+        Some(mut c) => {
+            c.source = source.clone();
+            c.workers = workers;
+            c
+        }
+        None => Checkpoint::empty(workers, source),
+    };
+    // Open every worker's splits up front so a bad path fails before timely starts.
+    config.source.splits_for(0, workers)?;
+
+    let metrics = Arc::new(Metrics::default());
+    let run_id = run_id();
+    let settings = IngestSettings {
+        allowed_lateness_ms: config.runtime.allowed_lateness_ms,
+        batch: config.runtime.batch,
+        decoder: Decoder::new(config.validation.clone()),
+    };
+    let interval = Duration::from_millis(config.runtime.checkpoint_interval_ms);
+    let spec: SourceSpec = config.source.clone();
+    let started = Instant::now();
+    let worker_metrics = Arc::clone(&metrics);
+    let guards = timely::execute(timely::Config::process(workers), move |worker| {
+        let index = worker.index();
+        let peers = worker.peers();
+        let splits = spec.splits_for(index, peers).map_err(|e| e.to_string())?;
+        let store = if index == 0 {
+            Some(SqliteStore::open(&db, JOB).map_err(|e| e.to_string())?)
+        } else {
+            None
+        };
+        let writer = ParquetEpochWriter::new(layout.clone(), &run_id, index);
+        let resume_splits = resume.splits.clone();
+        let checkpoint = resume.clone();
+        let metrics = Arc::clone(&worker_metrics);
+        let settings = settings.clone();
+        worker.dataflow::<u64, _, _>(move |scope| -> Result<(), String> {
+            let records = ingest(
+                scope,
+                splits,
+                &resume_splits,
+                settings,
+                Arc::clone(&metrics),
+            )
+            .map_err(|e| e.to_string())?;
+            let staged = stage(records, writer, interval);
+            commit(staged, store, checkpoint, metrics);
+            Ok(())
+        })
+    })
+    .map_err(RunError::Worker)?;
+
+    let done = Arc::new(AtomicBool::new(false));
+    let joiner = {
+        let done = Arc::clone(&done);
+        std::thread::spawn(move || {
+            let results = guards.join();
+            done.store(true, Ordering::SeqCst);
+            results
+        })
+    };
+    while !done.load(Ordering::SeqCst) {
+        on_tick(&metrics);
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    on_tick(&metrics);
+    let results = joiner
+        .join()
+        .map_err(|_| RunError::Worker("the worker join thread panicked".into()))?;
+    for result in results {
+        match result {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) | Err(e) => return Err(RunError::Worker(e)),
+        }
+    }
+    let elapsed = started.elapsed();
+    let checkpoint =
+        SqliteStore::open(&config.output.data_dir.join("serving.db"), JOB)?.last_checkpoint()?;
+    Ok(RunReport {
+        metrics,
+        checkpoint,
+        elapsed,
+        recovered_files,
+    })
+}
+
+/// A run id that orders by start time and differs between concurrent processes.
+fn run_id() -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    format!(
+        "{}{:09}x{}",
+        now.as_secs(),
+        now.subsec_nanos(),
+        std::process::id()
+    )
+}

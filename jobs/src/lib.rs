@@ -1,0 +1,11 @@
+//! # cohort-jobs: the jobs and the `cohort` binary
+//!
+//! Jobs wire `cohort-pipeline`'s sources and operators to `cohort-sinks`' lake and serving tables. This
+//! crate owns configuration ([`config`]), the ingest job ([`ingest_job`]), SQL over the lake
+//! ([`query`]) and the text the command line prints ([`summary`]). The binary in `main.rs` only parses
+//! arguments and calls in here, so tests and benchmarks drive the same code.
+
+pub mod config;
+pub mod ingest_job;
+pub mod query;
+pub mod summary;

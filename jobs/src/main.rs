@@ -1,0 +1,292 @@
+//! The `cohort` command line: parse, then call into `cohort_jobs`.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand, ValueEnum};
+use cohort_jobs::config::{self, Config};
+use cohort_jobs::{ingest_job, query, summary};
+use cohort_pipeline::SourceSpec;
+use cohort_pipeline::generate::{Generator, GeneratorConfig};
+
+/// cohort: incremental streaming analytics and recommendations for paid-knowledge communities.
+#[derive(Parser)]
+#[command(version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the pipeline. With no arguments: a bounded demo on about a million generated events, all
+    /// outputs under ./cohort-data. Re-running on the same data directory resumes; nothing is written twice.
+    Run(RunArgs),
+    /// Write generated community traffic as JSON Lines (gzip when FILE ends in .gz).
+    Generate(GenerateArgs),
+    /// Run SQL over the Parquet lake (every lake table registered, with `date` and `hour` partition columns).
+    Query(QueryArgs),
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum SourceKind {
+    /// The built-in traffic generator.
+    Generate,
+    /// JSON Lines files (plain or .gz; a file or a directory).
+    File,
+}
+
+#[derive(clap::Args)]
+struct RunArgs {
+    /// TOML config file merged over the embedded defaults (see deploy/config/cohort.example.toml).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Where events come from.
+    #[arg(long, value_enum)]
+    source: Option<SourceKind>,
+    /// Input file or directory for --source file.
+    #[arg(long, value_name = "PATH")]
+    input: Option<PathBuf>,
+    /// Number of events for --source generate.
+    #[arg(long, value_name = "N")]
+    events: Option<u64>,
+    /// Seed for --source generate.
+    #[arg(long, value_name = "S")]
+    seed: Option<u64>,
+    /// Output root: Parquet lake in DIR/lake, serving database DIR/serving.db.
+    #[arg(long, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    /// Timely worker threads.
+    #[arg(long, value_name = "N")]
+    workers: Option<usize>,
+    /// Allowed lateness in milliseconds.
+    #[arg(long, value_name = "MS")]
+    lateness_ms: Option<i64>,
+    /// Commit interval in milliseconds.
+    #[arg(long, value_name = "MS")]
+    checkpoint_interval_ms: Option<u64>,
+}
+
+#[derive(clap::Args)]
+struct GenerateArgs {
+    /// Number of events.
+    #[arg(long, default_value_t = 1_000_000)]
+    events: u64,
+    /// Seed: the same seed gives byte-identical output.
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// Days of traffic.
+    #[arg(long)]
+    days: Option<u32>,
+    /// Output file (`-` for standard output).
+    #[arg(long, value_name = "FILE")]
+    out: PathBuf,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    /// An aligned text table.
+    Table,
+    /// CSV with a header line.
+    Csv,
+    /// One JSON object per row.
+    Json,
+}
+
+#[derive(clap::Args)]
+struct QueryArgs {
+    /// The SQL statement, e.g. "SELECT count(*) FROM events_view".
+    sql: String,
+    /// The data directory whose lake to query.
+    #[arg(long, value_name = "DIR", default_value = "./cohort-data")]
+    data_dir: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    format: Format,
+}
+
+fn main() -> Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match Cli::parse().command {
+        Command::Run(args) => run(args),
+        Command::Generate(args) => generate(args),
+        Command::Query(args) => run_query(args),
+    }
+}
+
+fn resolve(args: &RunArgs) -> Result<Config> {
+    let mut config = config::load(args.config.as_deref(), std::env::vars())?;
+    match args.source {
+        Some(SourceKind::File) => {
+            let Some(path) = args.input.clone() else {
+                bail!("--source file needs --input PATH");
+            };
+            config.source = SourceSpec::File { path };
+        }
+        Some(SourceKind::Generate) if !matches!(config.source, SourceSpec::Generate(_)) => {
+            config.source = SourceSpec::Generate(GeneratorConfig::default());
+        }
+        _ => {
+            if let (Some(path), None) = (&args.input, args.source) {
+                config.source = SourceSpec::File { path: path.clone() };
+            }
+        }
+    }
+    if let SourceSpec::Generate(g) = &mut config.source {
+        if let Some(n) = args.events {
+            g.events = n;
+        }
+        if let Some(s) = args.seed {
+            g.seed = s;
+        }
+    } else if args.events.is_some() || args.seed.is_some() {
+        bail!("--events and --seed apply to --source generate only");
+    }
+    if let Some(d) = &args.data_dir {
+        config.output.data_dir = d.clone();
+    }
+    if let Some(w) = args.workers {
+        config.runtime.workers = w.max(1);
+    }
+    if let Some(l) = args.lateness_ms {
+        config.runtime.allowed_lateness_ms = l;
+    }
+    if let Some(i) = args.checkpoint_interval_ms {
+        config.runtime.checkpoint_interval_ms = i;
+    }
+    Ok(config)
+}
+
+fn run(args: RunArgs) -> Result<()> {
+    let config = resolve(&args)?;
+    let total = match &config.source {
+        SourceSpec::Generate(g) => Some(g.events),
+        SourceSpec::File { .. } => None,
+    };
+    eprintln!(
+        "cohort run: {} → {} ({} workers)",
+        config.source.describe(),
+        config.output.data_dir.display(),
+        config.runtime.workers
+    );
+    let bar = if std::io::stderr().is_terminal() {
+        let bar = match total {
+            Some(n) => indicatif::ProgressBar::new(n),
+            None => indicatif::ProgressBar::new_spinner(),
+        };
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} records ({per_sec}) {msg}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        Some(bar)
+    } else {
+        None
+    };
+    let mut last_log = std::time::Instant::now();
+    let report = ingest_job::run(&config, |m| {
+        let (files, _, commits) = m.commit_totals();
+        if let Some(bar) = &bar {
+            bar.set_position(m.records_read());
+            bar.set_message(format!("{commits} commits, {files} files"));
+        } else if last_log.elapsed().as_secs() >= 5 {
+            last_log = std::time::Instant::now();
+            eprintln!(
+                "progress: {} records read, {} commits, {} files",
+                m.records_read(),
+                commits,
+                files
+            );
+        }
+    })?;
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    if report.recovered_files > 0 {
+        eprintln!(
+            "recovered: published {} files committed before an interruption",
+            report.recovered_files
+        );
+    }
+    print!("{}", summary::render(&report, &config.output.data_dir));
+    Ok(())
+}
+
+fn generate(args: GenerateArgs) -> Result<()> {
+    let mut config = GeneratorConfig {
+        events: args.events,
+        seed: args.seed,
+        ..GeneratorConfig::default()
+    };
+    if let Some(days) = args.days {
+        config.days = days;
+    }
+    let generator = Generator::new(config);
+    let started = std::time::Instant::now();
+    if args.out.as_os_str() == "-" {
+        let stdout = std::io::stdout();
+        generator.write_all(&mut std::io::BufWriter::new(stdout.lock()))?;
+        return Ok(());
+    }
+    let file = std::fs::File::create(&args.out)
+        .with_context(|| format!("creating {}", args.out.display()))?;
+    let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
+    if args.out.extension().is_some_and(|e| e == "gz") {
+        let mut gz = flate2::write::GzEncoder::new(out, flate2::Compression::fast());
+        generator.write_all(&mut gz)?;
+        gz.finish()?;
+    } else {
+        generator.write_all(&mut out)?;
+        std::io::Write::flush(&mut out)?;
+    }
+    eprintln!(
+        "wrote {} events to {} in {:.2} s",
+        args.events,
+        args.out.display(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+fn run_query(args: QueryArgs) -> Result<()> {
+    if !args.data_dir.join("lake").exists() {
+        bail!(
+            "{} has no lake yet; run `cohort run --data-dir {}` first",
+            args.data_dir.display(),
+            args.data_dir.display()
+        );
+    }
+    let runtime = tokio::runtime::Runtime::new()?;
+    let batches = runtime.block_on(query::query(&args.data_dir, &args.sql))?;
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    match args.format {
+        Format::Table => {
+            let text = datafusion::arrow::util::pretty::pretty_format_batches(&batches)?;
+            std::io::Write::write_all(&mut out, format!("{text}\n").as_bytes())?;
+        }
+        Format::Csv => {
+            let mut w = datafusion::arrow::csv::WriterBuilder::new()
+                .with_header(true)
+                .build(&mut out);
+            for b in &batches {
+                w.write(b)?;
+            }
+        }
+        Format::Json => {
+            let mut w = datafusion::arrow::json::LineDelimitedWriter::new(&mut out);
+            for b in &batches {
+                w.write(b)?;
+            }
+            w.finish()?;
+        }
+    }
+    Ok(())
+}

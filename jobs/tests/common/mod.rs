@@ -1,0 +1,126 @@
+//! Helpers shared by the integration tests: drive the real `cohort` binary and read its outputs.
+#![allow(dead_code, clippy::unwrap_used)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The `cohort` binary built for these tests.
+pub fn cohort() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_cohort"))
+}
+
+/// Runs a command, failing the test with its output when it does not exit 0.
+pub fn ok(mut cmd: Command) -> Output {
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed\nstdout:\n{}\nstderr:\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// Writes `events` generated events with `seed` to `path`.
+pub fn generate(events: u64, seed: u64, path: &Path) {
+    let mut cmd = cohort();
+    cmd.args([
+        "generate",
+        "--events",
+        &events.to_string(),
+        "--seed",
+        &seed.to_string(),
+        "--out",
+    ])
+    .arg(path);
+    ok(cmd);
+}
+
+/// `cohort run --source file` over `input` into `data_dir`.
+pub fn run_file(input: &Path, data_dir: &Path, extra: &[&str]) -> String {
+    let mut cmd = cohort();
+    cmd.args(["run", "--source", "file", "--input"])
+        .arg(input)
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(extra);
+    String::from_utf8(ok(cmd).stdout).unwrap()
+}
+
+/// The rows of a query's CSV output (header dropped).
+pub fn query(data_dir: &Path, sql: &str) -> Vec<Vec<String>> {
+    let mut cmd = cohort();
+    cmd.args(["query", "--format", "csv", "--data-dir"])
+        .arg(data_dir)
+        .arg(sql);
+    let text = String::from_utf8(ok(cmd).stdout).unwrap();
+    text.lines()
+        .skip(1)
+        .map(|l| l.split(',').map(str::to_string).collect())
+        .collect()
+}
+
+/// A single integer from a query.
+pub fn query_u64(data_dir: &Path, sql: &str) -> u64 {
+    query(data_dir, sql)[0][0].parse().unwrap()
+}
+
+/// The count printed for `label` in a run summary (`events_view   1234`).
+pub fn summary_count(summary: &str, label: &str) -> u64 {
+    summary
+        .lines()
+        .find_map(|l| {
+            let mut words = l.split_whitespace();
+            (words.next() == Some(label)).then(|| words.next().unwrap().parse().unwrap())
+        })
+        .unwrap_or_else(|| panic!("no {label} in summary:\n{summary}"))
+}
+
+/// All `*.parquet` files under the lake, and anything else found there.
+pub fn lake_files(data_dir: &Path) -> (Vec<PathBuf>, Vec<PathBuf>) {
+    let mut parquet = Vec::new();
+    let mut other = Vec::new();
+    let mut stack = vec![data_dir.join("lake")];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let p = entry.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|e| e == "parquet") {
+                parquet.push(p);
+            } else {
+                other.push(p);
+            }
+        }
+    }
+    (parquet, other)
+}
+
+/// Per-table row counts and distinct event ids, plus dead letters by reason: what "exactly once"
+/// compares between a disturbed run and an undisturbed one.
+pub fn lake_fingerprint(data_dir: &Path) -> Vec<Vec<String>> {
+    let mut rows = Vec::new();
+    for table in [
+        "events_view",
+        "events_like",
+        "events_payment",
+        "events_chat",
+        "events_item",
+        "events_member",
+        "events_checkin",
+        "events_erasure",
+    ] {
+        let mut r = query(
+            data_dir,
+            &format!(
+                "SELECT '{table}', count(*), count(DISTINCT event_id), sum(CAST(ts AS BIGINT)) FROM {table}"
+            ),
+        );
+        rows.append(&mut r);
+    }
+    rows.append(&mut query(
+        data_dir,
+        "SELECT reason, count(*), count(DISTINCT source || ':' || CAST(position AS VARCHAR)), sum(position) FROM dead_letters GROUP BY reason ORDER BY reason",
+    ));
+    rows
+}

@@ -1,0 +1,138 @@
+//! The checkpoint protocol: what a commit records, and the traits sinks implement to take part.
+//!
+//! ## Delivery rules
+//! - Sinks *stage* output (files under a temporary name, rows in memory) and make nothing visible.
+//! - One committer (worker 0) writes, in a single transaction of the serving database, the checkpoint
+//!   row and the list of staged files, then publishes the files (rename). A crash before the
+//!   transaction loses only staged work; a crash after it is rolled forward on the next start.
+//! - A checkpoint stores, per split, where to resume reading, the split's watermark state, and the
+//!   timely time below which that split's output is committed. On restart, the split is replayed from
+//!   its position and every record it assigns a time below that bound is dropped, because it is
+//!   already in the lake: nothing is lost and nothing is written twice.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+/// A split's resume state for one timely time boundary.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SplitState {
+    /// The split's stable id.
+    pub split: String,
+    /// Replaying from `position` with watermark `max_ts_ms` reproduces every record the split
+    /// assigned a time at or above this boundary.
+    pub boundary: u64,
+    /// Where to resume reading.
+    pub position: u64,
+    /// The split's watermark state at `position`.
+    pub max_ts_ms: Option<i64>,
+}
+
+/// Where a split resumes after a restart.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SplitResume {
+    /// Where to resume reading.
+    pub position: u64,
+    /// The split's watermark state at `position`.
+    pub max_ts_ms: Option<i64>,
+    /// Records this split assigns a time below this are already committed.
+    pub committed_upto: u64,
+}
+
+/// What one commit records: enough to resume every split exactly where the committed output ends.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Checkpoint {
+    /// Every timely time below this is committed on every worker (the lowest per-worker bound).
+    pub epoch: u64,
+    /// The worker count that produced the splits (resuming needs the same).
+    pub workers: usize,
+    /// What was read (the source's description), to refuse resuming a different source.
+    pub source: String,
+    /// Resume state per split id.
+    pub splits: BTreeMap<String, SplitResume>,
+    /// Counters as of this commit, so a resumed run can report totals.
+    pub totals: BTreeMap<String, u64>,
+}
+
+impl Checkpoint {
+    /// The checkpoint of a run that has committed nothing yet.
+    pub fn empty(workers: usize, source: String) -> Self {
+        Checkpoint {
+            epoch: 0,
+            workers,
+            source,
+            splits: BTreeMap::new(),
+            totals: BTreeMap::new(),
+        }
+    }
+}
+
+/// A file a sink has written under a temporary name, to be published at commit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StagedFile {
+    /// The lake table it belongs to.
+    pub table: String,
+    /// Where it was written (invisible to readers).
+    pub staged: PathBuf,
+    /// Where it goes when published.
+    pub path: PathBuf,
+    /// Rows in the file.
+    pub rows: u64,
+}
+
+/// What one worker's sink hands the committer after staging everything below `upto`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Staged {
+    /// The worker that staged it.
+    pub worker: usize,
+    /// Per-worker sequence number, so the committer applies stagings in order.
+    pub seq: u64,
+    /// Everything the worker's sources assigned a time below this is in `files`, or in earlier stagings.
+    pub upto: u64,
+    /// The files written.
+    pub files: Vec<StagedFile>,
+    /// Split states that passed through the sink with times below `upto`.
+    pub progress: Vec<SplitState>,
+    /// Counters of what was staged (events per kind, dead letters per reason).
+    pub counts: BTreeMap<String, u64>,
+}
+
+/// A sink or store failure. The pipeline stops at the last good checkpoint; a restart resumes there.
+#[derive(Debug, thiserror::Error)]
+#[error("{context}: {source}")]
+pub struct SinkError {
+    /// What was being done.
+    pub context: String,
+    /// The cause.
+    #[source]
+    pub source: Box<dyn std::error::Error + Send + Sync>,
+}
+
+impl SinkError {
+    /// Wraps a cause with what was being done.
+    pub fn new(
+        context: impl Into<String>,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Self {
+        SinkError {
+            context: context.into(),
+            source: source.into(),
+        }
+    }
+}
+
+/// Writes a worker's records to staged storage. Implemented by the Parquet lake sink.
+pub trait EpochWriter {
+    /// Stages events and dead letters (each with its timely time) and returns the files written.
+    fn stage(
+        &mut self,
+        records: &[(u64, crate::record::Record)],
+    ) -> Result<Vec<StagedFile>, SinkError>;
+}
+
+/// Makes staged output visible together with the checkpoint. Implemented by the serving database.
+pub trait CommitStore {
+    /// Atomically records `checkpoint` and `files`, then publishes the files.
+    fn commit(&mut self, checkpoint: &Checkpoint, files: &[StagedFile]) -> Result<(), SinkError>;
+}

@@ -1,0 +1,85 @@
+//! Counters shared by all workers of a process: what the progress bar, the summary and (later) the
+//! Prometheus endpoint read. Plain atomics, so the hot path pays one relaxed add per record.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use cohort_schemas::{Kind, Reason};
+
+/// Process-wide ingest counters.
+#[derive(Debug, Default)]
+pub struct Metrics {
+    records_read: AtomicU64,
+    replayed_skipped: AtomicU64,
+    events: [AtomicU64; Kind::ALL.len()],
+    dead: [AtomicU64; Reason::ALL.len()],
+    files_committed: AtomicU64,
+    rows_committed: AtomicU64,
+    commits: AtomicU64,
+    committed_epoch: AtomicU64,
+}
+
+impl Metrics {
+    /// Counts a record read from a source.
+    pub fn record_read(&self) {
+        self.records_read.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts a replayed record dropped because an earlier run already committed it.
+    pub fn replay_skipped(&self) {
+        self.replayed_skipped.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts a valid event.
+    pub fn event(&self, kind: Kind) {
+        self.events[kind.index()].fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts a dead letter.
+    pub fn dead_letter(&self, reason: Reason) {
+        let i = Reason::ALL.iter().position(|r| *r == reason).unwrap_or(0);
+        self.dead[i].fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts a commit.
+    pub fn committed(&self, epoch: u64, files: u64, rows: u64) {
+        self.commits.fetch_add(1, Ordering::Relaxed);
+        self.files_committed.fetch_add(files, Ordering::Relaxed);
+        self.rows_committed.fetch_add(rows, Ordering::Relaxed);
+        self.committed_epoch.store(epoch, Ordering::Relaxed);
+    }
+
+    /// Records read so far.
+    pub fn records_read(&self) -> u64 {
+        self.records_read.load(Ordering::Relaxed)
+    }
+
+    /// Replayed records skipped so far.
+    pub fn replayed_skipped(&self) -> u64 {
+        self.replayed_skipped.load(Ordering::Relaxed)
+    }
+
+    /// Valid events of `kind` so far.
+    pub fn events(&self, kind: Kind) -> u64 {
+        self.events[kind.index()].load(Ordering::Relaxed)
+    }
+
+    /// Dead letters with `reason` so far.
+    pub fn dead_letters(&self, reason: Reason) -> u64 {
+        let i = Reason::ALL.iter().position(|r| *r == reason).unwrap_or(0);
+        self.dead[i].load(Ordering::Relaxed)
+    }
+
+    /// Files, rows and commits so far.
+    pub fn commit_totals(&self) -> (u64, u64, u64) {
+        (
+            self.files_committed.load(Ordering::Relaxed),
+            self.rows_committed.load(Ordering::Relaxed),
+            self.commits.load(Ordering::Relaxed),
+        )
+    }
+
+    /// The last committed epoch.
+    pub fn committed_epoch(&self) -> u64 {
+        self.committed_epoch.load(Ordering::Relaxed)
+    }
+}

@@ -1,0 +1,18 @@
+//! What flows from the sources to the sinks.
+
+use cohort_schemas::Event;
+use cohort_schemas::lake::DeadLetter;
+
+use crate::checkpoint::SplitState;
+
+/// One item of the ingest stream.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum Record {
+    /// A valid, on-time event (at its event-time second).
+    Event(Event),
+    /// A record that was rejected or late (at its split's watermark second).
+    Dead(DeadLetter),
+    /// A split's resume state for a timely time boundary, emitted just before its worker's capability
+    /// passes that boundary. Sinks forward it to the committer with their staged output.
+    Progress(SplitState),
+}

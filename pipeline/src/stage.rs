@@ -1,0 +1,98 @@
+//! The stage operator: buffers a worker's records per timely time and, whenever its input frontier
+//! has moved on and the checkpoint interval has passed, hands everything below the frontier to an
+//! [`EpochWriter`] and sends the result to the committer.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use timely::dataflow::Stream;
+use timely::dataflow::channels::pact::Pipeline;
+use timely::dataflow::operators::generic::Operator;
+
+use crate::checkpoint::{EpochWriter, Staged};
+use crate::record::Record;
+
+/// Stages `records` with `writer` at most once per `interval` (and once more when the input ends).
+pub fn stage<'s, W: EpochWriter + 'static>(
+    records: Stream<'s, u64, Vec<Record>>,
+    mut writer: W,
+    interval: Duration,
+) -> Stream<'s, u64, Vec<Staged>> {
+    let scope = records.scope();
+    let worker = scope.index();
+    records.unary_frontier(Pipeline, "Stage", move |capability, info| {
+        let activator = scope.activator_for(info.address);
+        let mut held = Some(capability);
+        let mut pending: BTreeMap<u64, Vec<Record>> = BTreeMap::new();
+        let mut seq = 0;
+        let mut last = Instant::now();
+        move |(input, frontier), output| {
+            input.for_each_stamp(|cap, data| {
+                let Some(time) = cap.least().copied() else {
+                    return;
+                };
+                let slot = pending.entry(time).or_default();
+                for batch in data {
+                    slot.append(batch);
+                }
+            });
+            let Some(cap) = held.as_mut() else {
+                return;
+            };
+            let upto = frontier
+                .frontier()
+                .iter()
+                .min()
+                .copied()
+                .unwrap_or(u64::MAX);
+            if upto <= *cap.time() {
+                return;
+            }
+            let elapsed = last.elapsed();
+            if upto != u64::MAX && elapsed < interval {
+                activator.activate_after(interval - elapsed);
+                return;
+            }
+            let later = pending.split_off(&upto);
+            let ready = std::mem::replace(&mut pending, later);
+            let mut rows = Vec::new();
+            let mut progress = Vec::new();
+            let mut counts = BTreeMap::new();
+            for (time, records) in ready {
+                for record in records {
+                    match record {
+                        Record::Progress(p) => progress.push(p),
+                        Record::Event(ref e) => {
+                            *counts.entry(e.kind().table().to_string()).or_insert(0) += 1;
+                            rows.push((time, record));
+                        }
+                        Record::Dead(ref d) => {
+                            *counts
+                                .entry(format!("dead_letters.{}", d.reason.code()))
+                                .or_insert(0) += 1;
+                            rows.push((time, record));
+                        }
+                    }
+                }
+            }
+            let files = writer.stage(&rows).unwrap_or_else(|e| {
+                panic!("staging output failed; the last checkpoint stands, rerun to resume: {e}")
+            });
+            output.session(&*cap).give(Staged {
+                worker,
+                seq,
+                upto,
+                files,
+                progress,
+                counts,
+            });
+            seq += 1;
+            last = Instant::now();
+            if upto == u64::MAX {
+                held = None;
+            } else {
+                cap.downgrade(&upto);
+            }
+        }
+    })
+}

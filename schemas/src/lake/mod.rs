@@ -1,0 +1,102 @@
+//! The lake's tables as Arrow: schemas, and conversions between events and record batches.
+//!
+//! One table per event kind (`events_view`, ...) plus `dead_letters`. Columns follow the field registry
+//! (`event::fields`): the common fields, the kind's fields, then `extra` (unknown wire fields as JSON).
+//! Hive partition columns (`date`, `hour`) live in the directory names, not in the files.
+
+mod cells;
+mod dead_letter;
+mod read;
+mod write;
+
+use std::sync::Arc;
+
+use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
+
+use crate::event::{FieldSpec, FieldType, Kind};
+
+pub use dead_letter::{DeadLetter, DeadLetterBatchBuilder, dead_letter_schema};
+pub use read::{ReadError, events_from_batch};
+pub use write::EventBatchBuilder;
+
+/// Version of the lake layout, stored in every Parquet file's key-value metadata.
+pub const LAKE_FORMAT_VERSION: &str = "1";
+
+/// A table of the lake.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum LakeTable {
+    /// Valid events of one kind.
+    Events(Kind),
+    /// Records that failed to decode or validate, or came too late.
+    DeadLetters,
+}
+
+impl LakeTable {
+    /// Every ingest table, events first.
+    pub fn all() -> impl Iterator<Item = LakeTable> {
+        Kind::ALL
+            .into_iter()
+            .map(LakeTable::Events)
+            .chain(std::iter::once(LakeTable::DeadLetters))
+    }
+
+    /// The table's name, also its directory under the lake root.
+    pub fn name(self) -> &'static str {
+        match self {
+            LakeTable::Events(kind) => kind.table(),
+            LakeTable::DeadLetters => "dead_letters",
+        }
+    }
+
+    /// The table with this name.
+    pub fn from_name(name: &str) -> Option<LakeTable> {
+        LakeTable::all().find(|t| t.name() == name)
+    }
+
+    /// The Arrow schema of the table's files.
+    pub fn schema(self) -> SchemaRef {
+        match self {
+            LakeTable::Events(kind) => event_schema(kind),
+            LakeTable::DeadLetters => dead_letter_schema(),
+        }
+    }
+}
+
+/// The Arrow type of event-time columns: milliseconds, UTC.
+pub fn timestamp_type() -> DataType {
+    DataType::Timestamp(TimeUnit::Millisecond, Some("UTC".into()))
+}
+
+/// The Arrow schema of `events_<kind>`.
+pub fn event_schema(kind: Kind) -> SchemaRef {
+    let fields: Vec<Field> = crate::event::fields_of(kind)
+        .map(arrow_field)
+        .chain(std::iter::once(Field::new("extra", DataType::Utf8, true)))
+        .collect();
+    Arc::new(Schema::new(fields))
+}
+
+fn arrow_field(spec: &FieldSpec) -> Field {
+    let data_type = match spec.ty {
+        FieldType::Id
+        | FieldType::Text
+        | FieldType::Label
+        | FieldType::Currency
+        | FieldType::Enum(_) => DataType::Utf8,
+        FieldType::Amount | FieldType::Count => DataType::Int64,
+        FieldType::Flag => DataType::Boolean,
+        FieldType::IdList | FieldType::LabelList => list_type(),
+        FieldType::Timestamp => timestamp_type(),
+    };
+    let nullable = !(spec.required || spec.ty.always_present());
+    Field::new(spec.name, data_type, nullable)
+}
+
+fn list_type() -> DataType {
+    DataType::List(Arc::new(Field::new_list_field(DataType::Utf8, true)))
+}
+
+/// The registry fields of `kind`, common first, as used for column order.
+pub(crate) fn columns_of(kind: Kind) -> impl Iterator<Item = &'static FieldSpec> {
+    crate::event::fields_of(kind)
+}

@@ -1,0 +1,123 @@
+//! Arrow record batches back to events: for tests, replays and compaction.
+
+use datafusion::arrow::array::{
+    Array, BooleanArray, Int64Array, ListArray, StringArray, TimestampMillisecondArray,
+};
+use datafusion::arrow::record_batch::RecordBatch;
+
+use super::cells::{OwnedCell, event_from_cells};
+use super::columns_of;
+use crate::event::{Event, FieldType, Kind};
+
+/// A batch that does not have the shape of its lake table.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    /// A column is missing or has another type.
+    #[error("column `{column}` of {table} is missing or not of type {expected}")]
+    Column {
+        /// The table.
+        table: &'static str,
+        /// The column.
+        column: &'static str,
+        /// The Arrow type expected.
+        expected: &'static str,
+    },
+    /// A row does not form a valid event.
+    #[error("row {row} of {table}: {detail}")]
+    Row {
+        /// The table.
+        table: &'static str,
+        /// Row index in the batch.
+        row: usize,
+        /// What is wrong.
+        detail: String,
+    },
+}
+
+enum Column<'a> {
+    Str(&'a StringArray),
+    Int(&'a Int64Array),
+    Bool(&'a BooleanArray),
+    List(&'a ListArray),
+    Ts(&'a TimestampMillisecondArray),
+}
+
+impl Column<'_> {
+    fn cell(&self, row: usize) -> OwnedCell {
+        let str_at = |a: &StringArray, i: usize| a.is_valid(i).then(|| a.value(i).to_string());
+        match self {
+            Column::Str(a) => OwnedCell::Str(str_at(a, row)),
+            Column::Int(a) => OwnedCell::Int(a.is_valid(row).then(|| a.value(row))),
+            Column::Bool(a) => OwnedCell::Bool(a.is_valid(row) && a.value(row)),
+            Column::Ts(a) => OwnedCell::Ts(a.value(row)),
+            Column::List(a) => {
+                let mut items = Vec::new();
+                if a.is_valid(row) {
+                    let values = a.value(row);
+                    if let Some(values) = values.as_any().downcast_ref::<StringArray>() {
+                        items.extend((0..values.len()).filter_map(|i| str_at(values, i)));
+                    }
+                }
+                OwnedCell::List(items)
+            }
+        }
+    }
+}
+
+/// The events stored in one batch of `events_<kind>`.
+pub fn events_from_batch(kind: Kind, batch: &RecordBatch) -> Result<Vec<Event>, ReadError> {
+    let table = kind.table();
+    let mut columns = Vec::new();
+    for spec in columns_of(kind) {
+        let array = batch.column_by_name(spec.name);
+        let missing = |expected| ReadError::Column {
+            table,
+            column: spec.name,
+            expected,
+        };
+        let any = |expected| array.map(|a| a.as_any()).ok_or_else(|| missing(expected));
+        let column = match spec.ty {
+            FieldType::Amount | FieldType::Count => Column::Int(
+                any("Int64")?
+                    .downcast_ref()
+                    .ok_or_else(|| missing("Int64"))?,
+            ),
+            FieldType::Flag => Column::Bool(
+                any("Boolean")?
+                    .downcast_ref()
+                    .ok_or_else(|| missing("Boolean"))?,
+            ),
+            FieldType::IdList | FieldType::LabelList => Column::List(
+                any("List<Utf8>")?
+                    .downcast_ref()
+                    .ok_or_else(|| missing("List<Utf8>"))?,
+            ),
+            FieldType::Timestamp => Column::Ts(
+                any("Timestamp(ms)")?
+                    .downcast_ref()
+                    .ok_or_else(|| missing("Timestamp(ms)"))?,
+            ),
+            _ => Column::Str(any("Utf8")?.downcast_ref().ok_or_else(|| missing("Utf8"))?),
+        };
+        columns.push(column);
+    }
+    let extra = batch
+        .column_by_name("extra")
+        .and_then(|a| a.as_any().downcast_ref::<StringArray>())
+        .ok_or(ReadError::Column {
+            table,
+            column: "extra",
+            expected: "Utf8",
+        })?;
+    (0..batch.num_rows())
+        .map(|row| {
+            let cells = columns.iter().map(|c| c.cell(row));
+            let extra = extra.is_valid(row).then(|| extra.value(row).to_string());
+            event_from_cells(kind, cells, extra).map_err(|detail| ReadError::Row {
+                table,
+                row,
+                detail,
+            })
+        })
+        .collect()
+}

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# The whole test suite, on a fresh machine or a warm one: installs and starts what the tests need
+# (idempotently), builds once in release mode, runs every test with cargo nextest, then the doctests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/env.sh
+scripts/ensure-python.sh
+if cargo nextest --version >/dev/null 2>&1; then
+  cargo nextest run --workspace --release --no-fail-fast "$@"
+else
+  echo "cargo-nextest not found; falling back to cargo test" >&2
+  cargo test --workspace --release --no-fail-fast "$@"
+fi
+cargo test --workspace --release --doc

@@ -1,0 +1,18 @@
+//! # cohort-sinks: where results become visible
+//!
+//! Implements the `cohort-pipeline` checkpoint traits:
+//!
+//! - [`lake::ParquetEpochWriter`] (an `EpochWriter`) writes each worker's records as Parquet files under
+//!   `<data-dir>/staging/`, invisible to readers;
+//! - [`serving::SqliteStore`] (a `CommitStore`) records the checkpoint and the staged files in one
+//!   transaction of the serving database, then renames the files into the Hive-partitioned lake under
+//!   `<data-dir>/lake/<table>/date=YYYY-MM-DD/hour=HH/`.
+//!
+//! [`serving::SqliteStore::recover`] runs before a job starts: it finishes publishing files that a
+//! committed transaction lists, and deletes staged files that no commit lists.
+
+pub mod lake;
+pub mod serving;
+
+pub use lake::{LakeLayout, ParquetEpochWriter};
+pub use serving::SqliteStore;

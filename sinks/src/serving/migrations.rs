@@ -1,0 +1,24 @@
+//! Versioned schema of the serving database. Each migration runs once, in order, inside a
+//! transaction; `schema_migrations` records which have run.
+
+/// `(version, SQL)` in the order they apply.
+pub(super) const MIGRATIONS: &[(i64, &str)] = &[(
+    1,
+    "CREATE TABLE checkpoints (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        job TEXT NOT NULL,
+        epoch INTEGER NOT NULL,
+        offsets_json TEXT NOT NULL,
+        committed_at TEXT NOT NULL
+    );
+    CREATE INDEX checkpoints_job ON checkpoints (job, id);
+    CREATE TABLE lake_files (
+        path TEXT PRIMARY KEY,
+        staged_path TEXT NOT NULL,
+        table_name TEXT NOT NULL,
+        rows INTEGER NOT NULL,
+        checkpoint_id INTEGER NOT NULL REFERENCES checkpoints (id),
+        published INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX lake_files_unpublished ON lake_files (published) WHERE published = 0;",
+)];

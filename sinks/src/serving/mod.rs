@@ -1,0 +1,6 @@
+//! Serving tables: what backend services read with plain SQL, and where checkpoints are committed.
+
+mod migrations;
+mod sqlite;
+
+pub use sqlite::{Recovery, SqliteStore, StoreError};
