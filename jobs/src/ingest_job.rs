@@ -154,8 +154,10 @@ pub fn run(config: &Config, mut on_tick: impl FnMut(&Metrics)) -> Result<RunRepo
         }
     }
     let elapsed = started.elapsed();
-    let checkpoint =
-        SqliteStore::open(&config.output.data_dir.join("serving.db"), JOB)?.last_checkpoint()?;
+    let store = SqliteStore::open(&config.output.data_dir.join("serving.db"), JOB)?;
+    // Everything is published; this clears the (now empty) staging directories.
+    store.recover(&LakeLayout::new(&config.output.data_dir))?;
+    let checkpoint = store.last_checkpoint()?;
     Ok(RunReport {
         metrics,
         checkpoint,

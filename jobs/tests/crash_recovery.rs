@@ -1,5 +1,6 @@
 //! Restarts lose and duplicate nothing: a run killed with SIGKILL at random points and started again
 //! on the same data directory ends with exactly the lake an undisturbed run writes.
+#![allow(clippy::unwrap_used)]
 
 mod common;
 

@@ -1,6 +1,7 @@
 //! Bad input never stops the pipeline and is never lost: random bytes and broken events among valid
 //! ones all land in `dead_letters` with a reason and their raw bytes, while every valid event lands in
 //! its table.
+#![allow(clippy::unwrap_used)]
 
 use std::collections::BTreeMap;
 

@@ -1,4 +1,5 @@
 //! The main job end to end through the real binary: run, summary, query, re-run.
+#![allow(clippy::unwrap_used)]
 
 mod common;
 

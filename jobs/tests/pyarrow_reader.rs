@@ -1,5 +1,6 @@
 //! Every lake file is readable by an independent reader: pyarrow's row counts and checksums equal
 //! DataFusion's. `scripts/test.sh` installs pyarrow into a cached virtualenv and sets COHORT_PYTHON.
+#![allow(clippy::unwrap_used)]
 
 mod common;
 

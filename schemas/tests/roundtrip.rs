@@ -1,5 +1,6 @@
 //! Property tests of the wire format: every valid event survives JSON → Rust → Arrow → Parquet → Arrow
 //! unchanged, and no input, however broken, panics the decoder or escapes without a reason.
+#![allow(clippy::unwrap_used)]
 
 use cohort_schemas::event::encode::to_json_line;
 use cohort_schemas::event::{
@@ -198,7 +199,7 @@ proptest! {
         let line = to_json_line(&e);
         let mut json: Value = serde_json::from_str(&line).unwrap();
         let (broken, reason) = match which {
-            0 => (line[..cut.index(line.len() - 1)].to_string(), Reason::MalformedJson),
+            0 => (String::from_utf8_lossy(&line.as_bytes()[..cut.index(line.len() - 1)]).into_owned(), Reason::MalformedJson),
             1 => { json.as_object_mut().unwrap().remove("event_id"); (json.to_string(), Reason::MissingField) }
             2 => { json["user_id"] = "".into(); (json.to_string(), Reason::EmptyField) }
             3 => { json["community_id"] = "c".repeat(129).into(); (json.to_string(), Reason::IdTooLong) }

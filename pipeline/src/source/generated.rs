@@ -48,13 +48,12 @@ impl GeneratedSplit {
         let block = self.next / Generator::BLOCK;
         self.block.clear();
         self.generator.write_block(block, &mut self.block);
-        let mut index = block * Generator::BLOCK;
         let mut start = 0;
-        for end in memchr::memchr_iter(b'\n', &self.block) {
+        let lines = memchr::memchr_iter(b'\n', &self.block);
+        for (index, end) in (block * Generator::BLOCK..).zip(lines) {
             if index >= self.next {
                 self.pending.push_back((index, start..end));
             }
-            index += 1;
             start = end + 1;
         }
     }
@@ -96,7 +95,7 @@ impl Split for GeneratedSplit {
             }
             let (index, range) = self.pending.pop_front().expect("filled above");
             self.next = index + 1;
-            if self.next % Generator::BLOCK == 0 {
+            if self.next.is_multiple_of(Generator::BLOCK) {
                 // Finished a block: continue at this worker's next one.
                 let next_block = self.next / Generator::BLOCK + self.peers - 1;
                 self.next = self.first_index_of_block(next_block);

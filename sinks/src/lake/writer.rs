@@ -22,7 +22,7 @@ use super::LakeLayout;
 /// One table-hour's rows being gathered.
 enum Builder {
     Events(EventBatchBuilder),
-    Dead(DeadLetterBatchBuilder),
+    Dead(Box<DeadLetterBatchBuilder>),
 }
 
 /// Writes a worker's records to staged Parquet files, one per (table, date, hour) per staging.
@@ -90,7 +90,7 @@ impl EpochWriter for ParquetEpochWriter {
                 .entry((table, date, hour))
                 .or_insert_with(|| match table {
                     LakeTable::Events(kind) => Builder::Events(EventBatchBuilder::new(kind)),
-                    LakeTable::DeadLetters => Builder::Dead(DeadLetterBatchBuilder::default()),
+                    LakeTable::DeadLetters => Builder::Dead(Box::default()),
                 });
             match (builder, record) {
                 (Builder::Events(b), Record::Event(e)) => b.append(e),
