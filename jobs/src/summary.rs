@@ -61,6 +61,8 @@ pub fn render(report: &RunReport, data_dir: &std::path::Path) -> String {
         );
     }
     let dir = data_dir.display();
+    // Name the binary as it was invoked (`target/release/cohort` under `cargo run`) so the lines run as printed.
+    let exe = std::env::args().next().unwrap_or_else(|| "cohort".to_string());
     let _ = writeln!(
         out,
         "  lake: {dir}/lake   serving database: {dir}/serving.db"
@@ -68,11 +70,11 @@ pub fn render(report: &RunReport, data_dir: &std::path::Path) -> String {
     let _ = writeln!(out, "\nTry next:");
     let _ = writeln!(
         out,
-        "  cohort query --data-dir {dir} \"SELECT community_id, count(*) AS views FROM events_view GROUP BY 1 ORDER BY 2 DESC\""
+        "  {exe} query --data-dir {dir} \"SELECT community_id, count(*) AS views FROM events_view GROUP BY 1 ORDER BY 2 DESC\""
     );
     let _ = writeln!(
         out,
-        "  cohort query --data-dir {dir} \"SELECT reason, count(*) FROM dead_letters GROUP BY 1\""
+        "  {exe} query --data-dir {dir} \"SELECT reason, count(*) FROM dead_letters GROUP BY 1\""
     );
     let _ = writeln!(
         out,
