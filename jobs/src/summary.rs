@@ -62,7 +62,9 @@ pub fn render(report: &RunReport, data_dir: &std::path::Path) -> String {
     }
     let dir = data_dir.display();
     // Name the binary as it was invoked (`target/release/cohort` under `cargo run`) so the lines run as printed.
-    let exe = std::env::args().next().unwrap_or_else(|| "cohort".to_string());
+    let exe = std::env::args()
+        .next()
+        .unwrap_or_else(|| "cohort".to_string());
     let _ = writeln!(
         out,
         "  lake: {dir}/lake   serving database: {dir}/serving.db"
