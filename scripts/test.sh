@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # The whole test suite, on a fresh machine or a warm one: installs and starts what the tests need
-# (idempotently), builds once in release mode, runs every test with cargo nextest, then the doctests.
+# (idempotently), builds once in release mode, runs the doctests, then every test with cargo nextest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
 scripts/ensure-python.sh
+# Doctests first: nextest does not run them, and its summary should be the last word.
+cargo test --workspace --release --doc
 if cargo nextest --version >/dev/null 2>&1; then
   cargo nextest run --workspace --release --no-fail-fast "$@"
 else
   echo "cargo-nextest not found; falling back to cargo test" >&2
   cargo test --workspace --release --no-fail-fast "$@"
 fi
-cargo test --workspace --release --doc

@@ -42,6 +42,8 @@ pub struct Runtime {
     pub checkpoint_interval_ms: u64,
     /// Records per split per step.
     pub batch: usize,
+    /// Records a worker may hold before staging early, to bound memory.
+    pub max_buffered_records: usize,
 }
 
 /// `[output]`.

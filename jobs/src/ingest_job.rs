@@ -97,6 +97,7 @@ pub fn run(config: &Config, mut on_tick: impl FnMut(&Metrics)) -> Result<RunRepo
         decoder: Decoder::new(config.validation.clone()),
     };
     let interval = Duration::from_millis(config.runtime.checkpoint_interval_ms);
+    let max_buffered = config.runtime.max_buffered_records;
     let spec: SourceSpec = config.source.clone();
     let started = Instant::now();
     let worker_metrics = Arc::clone(&metrics);
@@ -123,8 +124,8 @@ pub fn run(config: &Config, mut on_tick: impl FnMut(&Metrics)) -> Result<RunRepo
                 Arc::clone(&metrics),
             )
             .map_err(|e| e.to_string())?;
-            let staged = stage(records, writer, interval);
-            commit(staged, store, checkpoint, metrics);
+            let staged = stage(records, writer, interval, max_buffered);
+            commit(staged, store, checkpoint, interval, metrics);
             Ok(())
         })
     })

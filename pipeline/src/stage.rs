@@ -12,11 +12,14 @@ use timely::dataflow::operators::generic::Operator;
 use crate::checkpoint::{EpochWriter, Staged};
 use crate::record::Record;
 
-/// Stages `records` with `writer` at most once per `interval` (and once more when the input ends).
+/// Stages `records` with `writer` once per `interval`, sooner when more than `max_buffered` records
+/// wait (a fast source would otherwise hold a whole interval of decoded events in memory), and once
+/// more when the input ends.
 pub fn stage<'s, W: EpochWriter + 'static>(
     records: Stream<'s, u64, Vec<Record>>,
     mut writer: W,
     interval: Duration,
+    max_buffered: usize,
 ) -> Stream<'s, u64, Vec<Staged>> {
     let scope = records.scope();
     let worker = scope.index();
@@ -24,6 +27,7 @@ pub fn stage<'s, W: EpochWriter + 'static>(
         let activator = scope.activator_for(info.address);
         let mut held = Some(capability);
         let mut pending: BTreeMap<u64, Vec<Record>> = BTreeMap::new();
+        let mut buffered = 0usize;
         let mut seq = 0;
         let mut last = Instant::now();
         move |(input, frontier), output| {
@@ -33,6 +37,7 @@ pub fn stage<'s, W: EpochWriter + 'static>(
                 };
                 let slot = pending.entry(time).or_default();
                 for batch in data {
+                    buffered += batch.len();
                     slot.append(batch);
                 }
             });
@@ -49,12 +54,13 @@ pub fn stage<'s, W: EpochWriter + 'static>(
                 return;
             }
             let elapsed = last.elapsed();
-            if upto != u64::MAX && elapsed < interval {
+            if upto != u64::MAX && elapsed < interval && buffered < max_buffered {
                 activator.activate_after(interval - elapsed);
                 return;
             }
             let later = pending.split_off(&upto);
             let ready = std::mem::replace(&mut pending, later);
+            buffered = pending.values().map(Vec::len).sum();
             let mut rows = Vec::new();
             let mut progress = Vec::new();
             let mut counts = BTreeMap::new();

@@ -7,6 +7,15 @@
 //! checkpoint reproduce the original run exactly.
 
 /// The watermark state of one split.
+///
+/// ```
+/// use cohort_pipeline::watermark::{Verdict, Watermark};
+///
+/// let mut w = Watermark::new(60_000, None); // one minute of allowed lateness
+/// assert_eq!(w.observe(1_000_000), Verdict::OnTime(1_000));
+/// assert_eq!(w.observe(950_000), Verdict::OnTime(950)); // 50 s behind: still on time
+/// assert_eq!(w.observe(930_000), Verdict::Late(940)); // 70 s behind: late, stamped at the watermark
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Watermark {
     max_ts_ms: Option<i64>,

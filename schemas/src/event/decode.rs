@@ -61,6 +61,20 @@ impl Decoder {
     }
 
     /// Decodes one record. Never panics, whatever the bytes.
+    ///
+    /// ```
+    /// use cohort_schemas::{Decoder, Kind, Reason};
+    ///
+    /// let decoder = Decoder::default();
+    /// let event = decoder
+    ///     .decode(br#"{"kind":"view","event_id":"e1","ts":"2026-11-01T08:00:00Z","community_id":"c","user_id":"u","item_id":"post-7"}"#)
+    ///     .unwrap();
+    /// assert_eq!(event.kind(), Kind::View);
+    /// assert_eq!(event.ts_ms, 1_793_520_000_000);
+    ///
+    /// let rejected = decoder.decode(br#"{"kind":"view","event_id":""}"#).unwrap_err();
+    /// assert_eq!(rejected.reason, Reason::EmptyField);
+    /// ```
     pub fn decode(&self, bytes: &[u8]) -> Result<Event, Rejection> {
         let mut broken_field = None;
         let mut de = serde_json::Deserializer::from_slice(bytes);
