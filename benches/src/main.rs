@@ -98,8 +98,10 @@ fn ingest(events: u64, workers: &[usize], dir: Option<PathBuf>) -> Result<()> {
     for _ in 0..3 {
         let t = Instant::now();
         ok = 0;
-        for line in text.split(|b| *b == b'\n').filter(|l| !l.is_empty()) {
-            ok += usize::from(decoder.decode(line).is_ok());
+        let mut start = 0;
+        for end in memchr::memchr_iter(b'\n', &text) {
+            ok += usize::from(decoder.decode(&text[start..end]).is_ok());
+            start = end + 1;
         }
         best = best.min(t.elapsed().as_secs_f64());
     }
