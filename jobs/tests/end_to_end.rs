@@ -9,19 +9,7 @@ use common::*;
 fn demo_run_summary_matches_the_lake_and_a_rerun_adds_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    let mut cmd = cohort();
-    cmd.args([
-        "run",
-        "--source",
-        "generate",
-        "--events",
-        "40000",
-        "--seed",
-        "7",
-        "--data-dir",
-    ])
-    .arg(&data);
-    let summary = String::from_utf8(ok(cmd).stdout).unwrap();
+    let summary = run_generate(40_000, 7, &data);
     let views = summary_count(&summary, "events_view");
     assert!(views > 10_000, "{summary}");
     assert_eq!(query_u64(&data, "SELECT count(*) FROM events_view"), views);
@@ -68,20 +56,7 @@ fn demo_run_summary_matches_the_lake_and_a_rerun_adds_nothing() {
     assert_eq!(first_day, by_hour);
 
     let before = lake_fingerprint(&data);
-    let mut again = cohort();
-    again
-        .args([
-            "run",
-            "--source",
-            "generate",
-            "--events",
-            "40000",
-            "--seed",
-            "7",
-            "--data-dir",
-        ])
-        .arg(&data);
-    let second = String::from_utf8(ok(again).stdout).unwrap();
+    let second = run_generate(40_000, 7, &data);
     assert_eq!(summary_count(&second, "events_view"), 0, "{second}");
     assert_eq!(lake_fingerprint(&data), before);
 }

@@ -13,19 +13,7 @@ use serde_json::Value;
 fn lake_is_readable_by_pyarrow() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    let mut cmd = cohort();
-    cmd.args([
-        "run",
-        "--source",
-        "generate",
-        "--events",
-        "30000",
-        "--seed",
-        "9",
-        "--data-dir",
-    ])
-    .arg(&data);
-    ok(cmd);
+    run_generate(30_000, 9, &data);
     let python = std::env::var("COHORT_PYTHON").unwrap_or_else(|_| "python3".to_string());
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../scripts/lake_checksums.py");
     let out = Command::new(&python).arg(script).arg(&data).output().unwrap_or_else(|e| {

@@ -36,6 +36,23 @@ pub fn generate(events: u64, seed: u64, path: &Path) {
     ok(cmd);
 }
 
+/// `cohort run --source generate` with `events` and `seed` into `data_dir`; returns the summary.
+pub fn run_generate(events: u64, seed: u64, data_dir: &Path) -> String {
+    let mut cmd = cohort();
+    cmd.args([
+        "run",
+        "--source",
+        "generate",
+        "--events",
+        &events.to_string(),
+        "--seed",
+        &seed.to_string(),
+        "--data-dir",
+    ])
+    .arg(data_dir);
+    String::from_utf8(ok(cmd).stdout).unwrap()
+}
+
 /// `cohort run --source file` over `input` into `data_dir`.
 pub fn run_file(input: &Path, data_dir: &Path, extra: &[&str]) -> String {
     let mut cmd = cohort();

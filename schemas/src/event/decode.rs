@@ -10,7 +10,7 @@ use serde::Deserializer as _;
 use serde::de::{self, MapAccess, Visitor};
 use serde_json::value::RawValue;
 
-use super::fields::FieldType;
+use super::fields::{FieldType, Storage};
 use super::slots::{FieldId, Slots, Val, field_id, field_name, field_type};
 use super::{
     Chat, Checkin, Event, Item, ItemKind, Kind, Like, Member, MemberAction, Payload, Payment,
@@ -119,13 +119,13 @@ impl<'de> Visitor<'de> for SlotVisitor<'_> {
                 continue;
             };
             let value = match field_type(id) {
-                SlotType::Str => map.next_value::<Option<String>>().map(|v| v.map(Val::Str)),
-                SlotType::Int => map.next_value::<Option<i64>>().map(|v| v.map(Val::Int)),
-                SlotType::Bool => map.next_value::<Option<bool>>().map(|v| v.map(Val::Bool)),
-                SlotType::List => map
+                Storage::Str => map.next_value::<Option<String>>().map(|v| v.map(Val::Str)),
+                Storage::Int => map.next_value::<Option<i64>>().map(|v| v.map(Val::Int)),
+                Storage::Bool => map.next_value::<Option<bool>>().map(|v| v.map(Val::Bool)),
+                Storage::StrList => map
                     .next_value::<Option<Vec<String>>>()
                     .map(|v| v.map(Val::List)),
-                SlotType::Ts => map.next_value::<Option<TsValue>>().map(|v| v.map(|t| t.0)),
+                Storage::Timestamp => map.next_value::<Option<TsValue>>().map(|v| v.map(|t| t.0)),
             };
             let value = value.inspect_err(|_| {
                 *self.broken_field = Some(wrong_type(id));
@@ -145,42 +145,16 @@ impl<'de> Visitor<'de> for SlotVisitor<'_> {
 
 fn wrong_type(id: FieldId) -> Rejection {
     let (reason, expected) = match field_type(id) {
-        SlotType::Ts => (
+        Storage::Timestamp => (
             Reason::BadTimestamp,
             "an RFC 3339 string or epoch milliseconds",
         ),
-        SlotType::Str => (Reason::WrongType, "a string"),
-        SlotType::Int => (Reason::WrongType, "an integer"),
-        SlotType::Bool => (Reason::WrongType, "true or false"),
-        SlotType::List => (Reason::WrongType, "an array of strings"),
+        Storage::Str => (Reason::WrongType, "a string"),
+        Storage::Int => (Reason::WrongType, "an integer"),
+        Storage::Bool => (Reason::WrongType, "true or false"),
+        Storage::StrList => (Reason::WrongType, "an array of strings"),
     };
     Rejection::new(reason, format!("`{}` must be {expected}", field_name(id)))
-}
-
-/// How a slot is parsed; derived from the registry's [`FieldType`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum SlotType {
-    Str,
-    Int,
-    Bool,
-    List,
-    Ts,
-}
-
-impl From<FieldType> for SlotType {
-    fn from(ty: FieldType) -> Self {
-        match ty {
-            FieldType::Id
-            | FieldType::Text
-            | FieldType::Label
-            | FieldType::Currency
-            | FieldType::Enum(_) => SlotType::Str,
-            FieldType::Amount | FieldType::Count => SlotType::Int,
-            FieldType::Flag => SlotType::Bool,
-            FieldType::IdList | FieldType::LabelList => SlotType::List,
-            FieldType::Timestamp => SlotType::Ts,
-        }
-    }
 }
 
 /// An object key, borrowed from the input when it has no escapes.

@@ -32,7 +32,38 @@ pub enum FieldType {
     Enum(&'static [&'static str]),
 }
 
+/// How a field's value is represented, in JSON and in Arrow alike: the five shapes every
+/// [`FieldType`] maps to. Decoder slots, Arrow columns and readers all switch on this.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Storage {
+    /// A string (Arrow `Utf8`).
+    Str,
+    /// A signed 64-bit integer (Arrow `Int64`).
+    Int,
+    /// A boolean.
+    Bool,
+    /// An array of strings (Arrow `List<Utf8>`).
+    StrList,
+    /// Epoch milliseconds (Arrow `Timestamp(ms, UTC)`).
+    Timestamp,
+}
+
 impl FieldType {
+    /// The shape values of this type take.
+    pub fn storage(self) -> Storage {
+        match self {
+            FieldType::Id
+            | FieldType::Text
+            | FieldType::Label
+            | FieldType::Currency
+            | FieldType::Enum(_) => Storage::Str,
+            FieldType::Amount | FieldType::Count => Storage::Int,
+            FieldType::Flag => Storage::Bool,
+            FieldType::IdList | FieldType::LabelList => Storage::StrList,
+            FieldType::Timestamp => Storage::Timestamp,
+        }
+    }
+
     /// Whether the lake column can hold nulls: flags and lists always have a value.
     pub fn always_present(self) -> bool {
         matches!(

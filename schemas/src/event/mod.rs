@@ -11,7 +11,7 @@ mod kinds;
 mod slots;
 
 pub use decode::{Decoder, Limits};
-pub use fields::{COMMON, FieldSpec, FieldType, fields_of, kind_fields};
+pub use fields::{COMMON, FieldSpec, FieldType, Storage, fields_of, kind_fields};
 pub use kinds::{ItemKind, MemberAction, PaymentKind};
 
 /// One validated event.

@@ -5,8 +5,7 @@
 
 use serde_json::value::RawValue;
 
-use super::decode::SlotType;
-use super::fields::{FieldType, ITEM_KINDS, MEMBER_ACTIONS, PAYMENT_KINDS};
+use super::fields::{FieldType, ITEM_KINDS, MEMBER_ACTIONS, PAYMENT_KINDS, Storage};
 
 /// Index of a known field.
 pub(super) type FieldId = usize;
@@ -132,8 +131,8 @@ pub(super) fn registry_type(id: FieldId) -> FieldType {
 }
 
 /// How a field id is parsed.
-pub(super) fn field_type(id: FieldId) -> SlotType {
-    SlotType::from(TABLE[id].1)
+pub(super) fn field_type(id: FieldId) -> Storage {
+    TABLE[id].1.storage()
 }
 
 /// A parsed value in a slot.

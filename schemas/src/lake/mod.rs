@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
 
-use crate::event::{FieldSpec, FieldType, Kind};
+use crate::event::{FieldSpec, Kind, Storage};
 
 pub use dead_letter::{DeadLetter, DeadLetterBatchBuilder, dead_letter_schema};
 pub use read::{ReadError, events_from_batch};
@@ -77,16 +77,12 @@ pub fn event_schema(kind: Kind) -> SchemaRef {
 }
 
 fn arrow_field(spec: &FieldSpec) -> Field {
-    let data_type = match spec.ty {
-        FieldType::Id
-        | FieldType::Text
-        | FieldType::Label
-        | FieldType::Currency
-        | FieldType::Enum(_) => DataType::Utf8,
-        FieldType::Amount | FieldType::Count => DataType::Int64,
-        FieldType::Flag => DataType::Boolean,
-        FieldType::IdList | FieldType::LabelList => list_type(),
-        FieldType::Timestamp => timestamp_type(),
+    let data_type = match spec.ty.storage() {
+        Storage::Str => DataType::Utf8,
+        Storage::Int => DataType::Int64,
+        Storage::Bool => DataType::Boolean,
+        Storage::StrList => list_type(),
+        Storage::Timestamp => timestamp_type(),
     };
     let nullable = !(spec.required || spec.ty.always_present());
     Field::new(spec.name, data_type, nullable)

@@ -7,7 +7,7 @@ use datafusion::arrow::record_batch::RecordBatch;
 
 use super::cells::{OwnedCell, event_from_cells};
 use super::columns_of;
-use crate::event::{Event, FieldType, Kind};
+use crate::event::{Event, Kind, Storage};
 
 /// A batch that does not have the shape of its lake table.
 #[derive(Debug, thiserror::Error)]
@@ -64,40 +64,34 @@ impl Column<'_> {
     }
 }
 
+/// The column `column` as array type `A`, or the error naming what was expected.
+fn typed<'a, A: 'static>(
+    array: Option<&'a dyn std::any::Any>,
+    table: &'static str,
+    column: &'static str,
+    expected: &'static str,
+) -> Result<&'a A, ReadError> {
+    array
+        .and_then(|a| a.downcast_ref::<A>())
+        .ok_or(ReadError::Column {
+            table,
+            column,
+            expected,
+        })
+}
+
 /// The events stored in one batch of `events_<kind>`.
 pub fn events_from_batch(kind: Kind, batch: &RecordBatch) -> Result<Vec<Event>, ReadError> {
     let table = kind.table();
     let mut columns = Vec::new();
     for spec in columns_of(kind) {
-        let array = batch.column_by_name(spec.name);
-        let missing = |expected| ReadError::Column {
-            table,
-            column: spec.name,
-            expected,
-        };
-        let any = |expected| array.map(|a| a.as_any()).ok_or_else(|| missing(expected));
-        let column = match spec.ty {
-            FieldType::Amount | FieldType::Count => Column::Int(
-                any("Int64")?
-                    .downcast_ref()
-                    .ok_or_else(|| missing("Int64"))?,
-            ),
-            FieldType::Flag => Column::Bool(
-                any("Boolean")?
-                    .downcast_ref()
-                    .ok_or_else(|| missing("Boolean"))?,
-            ),
-            FieldType::IdList | FieldType::LabelList => Column::List(
-                any("List<Utf8>")?
-                    .downcast_ref()
-                    .ok_or_else(|| missing("List<Utf8>"))?,
-            ),
-            FieldType::Timestamp => Column::Ts(
-                any("Timestamp(ms)")?
-                    .downcast_ref()
-                    .ok_or_else(|| missing("Timestamp(ms)"))?,
-            ),
-            _ => Column::Str(any("Utf8")?.downcast_ref().ok_or_else(|| missing("Utf8"))?),
+        let array = batch.column_by_name(spec.name).map(|a| a.as_any());
+        let column = match spec.ty.storage() {
+            Storage::Str => Column::Str(typed(array, table, spec.name, "Utf8")?),
+            Storage::Int => Column::Int(typed(array, table, spec.name, "Int64")?),
+            Storage::Bool => Column::Bool(typed(array, table, spec.name, "Boolean")?),
+            Storage::StrList => Column::List(typed(array, table, spec.name, "List<Utf8>")?),
+            Storage::Timestamp => Column::Ts(typed(array, table, spec.name, "Timestamp(ms)")?),
         };
         columns.push(column);
     }

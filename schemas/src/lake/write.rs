@@ -5,13 +5,13 @@ use std::sync::Arc;
 use datafusion::arrow::array::{
     ArrayRef, BooleanBuilder, Int64Builder, ListBuilder, StringBuilder, TimestampMillisecondBuilder,
 };
-use datafusion::arrow::datatypes::{Field, SchemaRef};
+use datafusion::arrow::datatypes::{DataType, Field, SchemaRef};
 use datafusion::arrow::error::ArrowError;
 use datafusion::arrow::record_batch::RecordBatch;
 
 use super::cells::{Cell, visit_cells};
 use super::{columns_of, event_schema};
-use crate::event::{Event, FieldType, Kind};
+use crate::event::{Event, FieldType, Kind, Storage};
 
 enum ColumnBuilder {
     Str(StringBuilder),
@@ -23,20 +23,15 @@ enum ColumnBuilder {
 
 impl ColumnBuilder {
     fn for_type(ty: FieldType) -> Self {
-        match ty {
-            FieldType::Id
-            | FieldType::Text
-            | FieldType::Label
-            | FieldType::Currency
-            | FieldType::Enum(_) => ColumnBuilder::Str(StringBuilder::new()),
-            FieldType::Amount | FieldType::Count => ColumnBuilder::Int(Int64Builder::new()),
-            FieldType::Flag => ColumnBuilder::Bool(BooleanBuilder::new()),
-            FieldType::IdList | FieldType::LabelList => {
-                ColumnBuilder::List(ListBuilder::new(StringBuilder::new()).with_field(Arc::new(
-                    Field::new_list_field(datafusion::arrow::datatypes::DataType::Utf8, true),
-                )))
-            }
-            FieldType::Timestamp => {
+        match ty.storage() {
+            Storage::Str => ColumnBuilder::Str(StringBuilder::new()),
+            Storage::Int => ColumnBuilder::Int(Int64Builder::new()),
+            Storage::Bool => ColumnBuilder::Bool(BooleanBuilder::new()),
+            Storage::StrList => ColumnBuilder::List(
+                ListBuilder::new(StringBuilder::new())
+                    .with_field(Arc::new(Field::new_list_field(DataType::Utf8, true))),
+            ),
+            Storage::Timestamp => {
                 ColumnBuilder::Ts(TimestampMillisecondBuilder::new().with_timezone("UTC"))
             }
         }
