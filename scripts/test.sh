@@ -1,10 +1,16 @@
 #!/usr/bin/env bash
 # The whole test suite, on a fresh machine or a warm one: installs and starts what the tests need
-# (idempotently), builds once in release mode, runs the doctests, then every test with cargo nextest.
+# (idempotently: Python readers and clients, a Tansu Kafka broker), builds once in release mode,
+# runs the doctests, then every test with cargo nextest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
 scripts/ensure-python.sh
+# A real Kafka-protocol broker for the Kafka tests, stopped (and its data removed) when the suite ends.
+export COHORT_KAFKA_DIR="${COHORT_KAFKA_DIR:-$(mktemp -d -t cohort-kafka-XXXXXX)}"
+trap 'scripts/kafka-broker.sh stop' EXIT
+COHORT_KAFKA_BROKERS="$(scripts/kafka-broker.sh start)"
+export COHORT_KAFKA_BROKERS
 # Doctests first: nextest does not run them, and its summary should be the last word.
 cargo test --workspace --release --doc
 if cargo nextest --version >/dev/null 2>&1; then

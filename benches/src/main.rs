@@ -5,6 +5,11 @@
 //! 1. decode + validate alone, on one thread (events/s per core), and
 //! 2. the whole path file → decode/validate → Parquet lake + serving commit, with 1 and 2 workers
 //!    (events/s and peak resident memory, each run in a fresh child process so peaks do not mix).
+//!
+//! `cohort-benches kafka --events N`: Kafka consume → lake + serving throughput over a preloaded
+//! backlog, and end-to-end latency at a fixed offered rate (see [`kafka`]).
+
+mod kafka;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -39,6 +44,25 @@ enum Bench {
         #[arg(long)]
         dir: Option<PathBuf>,
     },
+    /// Kafka source throughput (preloaded backlog) and produce → commit latency at a fixed rate,
+    /// against the test broker (started with scripts/kafka-broker.sh unless --brokers is given).
+    Kafka {
+        /// Events to preload for the throughput run.
+        #[arg(long, default_value_t = 500_000)]
+        events: u64,
+        /// Worker threads.
+        #[arg(long, default_value_t = 2)]
+        workers: usize,
+        /// Offered rate of the latency run, events/s.
+        #[arg(long, default_value_t = 2_000)]
+        rate: u64,
+        /// Length of the latency run, seconds.
+        #[arg(long, default_value_t = 20)]
+        seconds: u64,
+        /// Bootstrap servers of a broker to use instead of the test broker.
+        #[arg(long)]
+        brokers: Option<String>,
+    },
     /// One whole-path run in this process; prints a JSON line (used by `ingest`).
     #[command(hide = true)]
     IngestOnce {
@@ -61,6 +85,19 @@ fn main() -> Result<()> {
             workers,
             dir,
         } => ingest(events, &workers, dir),
+        Bench::Kafka {
+            events,
+            workers,
+            rate,
+            seconds,
+            brokers,
+        } => kafka::run(kafka::KafkaBench {
+            events,
+            workers,
+            rate,
+            seconds,
+            brokers,
+        }),
         Bench::IngestOnce {
             input,
             data_dir,
@@ -152,7 +189,7 @@ fn ingest_once(input: &Path, data_dir: &Path, workers: usize) -> Result<()> {
     };
     config.output.data_dir = data_dir.to_path_buf();
     config.runtime.workers = workers;
-    let report = ingest_job::run(&config, |_| {})?;
+    let report = ingest_job::run(&config, &Default::default(), |_| {})?;
     let m = &report.metrics;
     let (files, rows, commits) = m.commit_totals();
     let secs = report.elapsed.as_secs_f64();

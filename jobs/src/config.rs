@@ -160,6 +160,21 @@ impl Config {
         if self.validation.min_ts_ms >= self.validation.max_ts_ms {
             return bad("validation.min_ts_ms", "must be below validation.max_ts_ms");
         }
+        if let SourceSpec::Kafka(kafka) = &self.source {
+            let unknown = kafka.unknown_topic_keys();
+            if !unknown.is_empty() {
+                return bad(
+                    "source.topics",
+                    &format!(
+                        "unknown topic keys {unknown:?}; expected some of {:?}",
+                        cohort_pipeline::source::kafka::TOPIC_KEYS
+                    ),
+                );
+            }
+            if kafka.brokers.trim().is_empty() {
+                return bad("source.brokers", "must name at least one host:port");
+            }
+        }
         Ok(())
     }
 }
@@ -239,6 +254,44 @@ mod tests {
             e.contains("runtime.workers") && e.contains("COHORT__RUNTIME__WORKERS"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn a_kafka_source_reads_topics_security_options_and_env_overrides() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        std::fs::write(
+            &path,
+            "[source]\ntype = \"kafka\"\nbrokers = \"k1:9092,k2:9092\"\nstart = \"latest\"\n\
+             [source.topics]\nviews = \"prod.page_views\"\n\
+             [source.librdkafka]\n\"security.protocol\" = \"SASL_SSL\"\n",
+        )
+        .unwrap();
+        let c = load(
+            Some(&path),
+            env(&[("COHORT__SOURCE__IDLE_TIMEOUT_MS", "250")]),
+        )
+        .unwrap();
+        let SourceSpec::Kafka(k) = &c.source else {
+            panic!("not kafka: {:?}", c.source)
+        };
+        assert_eq!(k.brokers, "k1:9092,k2:9092");
+        assert_eq!(k.start, cohort_pipeline::source::kafka::StartFrom::Latest);
+        assert_eq!(k.idle_timeout_ms, 250);
+        assert_eq!(k.topic("views"), "prod.page_views");
+        assert_eq!(k.topic("likes"), "cohort.likes");
+        assert_eq!(k.librdkafka["security.protocol"], "SASL_SSL");
+
+        std::fs::write(
+            &path,
+            "[source]\ntype = \"kafka\"\n[source.topics]\nview = \"x\"\n",
+        )
+        .unwrap();
+        let e = load(Some(&path), env(&[])).unwrap_err().to_string();
+        assert!(e.contains("source.topics") && e.contains("view"), "{e}");
+        std::fs::write(&path, "[source]\ntype = \"kafka\"\nstart = \"soon\"\n").unwrap();
+        let e = load(Some(&path), env(&[])).unwrap_err().to_string();
+        assert!(e.contains("source") && e.contains("soon"), "{e}");
     }
 
     #[test]

@@ -16,10 +16,15 @@ use cohort_pipeline::{Metrics, SourceSpec};
 use cohort_schemas::Decoder;
 use cohort_sinks::{LakeLayout, ParquetEpochWriter, SqliteStore};
 
+use crate::kafka_outputs::KafkaOutputs;
+
 use crate::config::Config;
 
 /// The job name under which checkpoints are stored.
 pub const JOB: &str = "ingest";
+
+/// How often `on_tick` sees the live counters (fine enough for commit-latency measurements).
+const TICK: Duration = Duration::from_millis(10);
 
 /// Why a run could not complete.
 #[derive(Debug, thiserror::Error)]
@@ -58,12 +63,20 @@ pub struct RunReport {
     pub recovered_files: usize,
 }
 
-/// Runs the ingest job to completion (bounded sources) and reports. `on_tick` is called about ten
-/// times a second with the live counters, for progress display.
-pub fn run(config: &Config, mut on_tick: impl FnMut(&Metrics)) -> Result<RunReport, RunError> {
+/// Runs the ingest job to completion (bounded sources) and reports. `on_tick` is called every
+/// [`TICK`] with the live counters, for progress display and latency measurement.
+///
+/// Setting `stop` ends the run early but cleanly: every split stops where it is, the last commit runs,
+/// and the next run resumes there (the binary sets it on SIGINT and SIGTERM).
+pub fn run(
+    config: &Config,
+    stop: &Arc<AtomicBool>,
+    mut on_tick: impl FnMut(&Metrics),
+) -> Result<RunReport, RunError> {
     let data_dir = config.output.data_dir.clone();
     let layout = LakeLayout::new(&data_dir);
     let db = data_dir.join("serving.db");
+    let manifest = layout.root.join("_manifest").join(format!("{JOB}.json"));
     let source = config.source.describe();
     let workers = config.runtime.workers;
     let (checkpoint, recovered_files) = {
@@ -72,8 +85,10 @@ pub fn run(config: &Config, mut on_tick: impl FnMut(&Metrics)) -> Result<RunRepo
         let last = store.last_checkpoint()?;
         (last, recovery.published)
     };
+    // Kafka checkpoints are per partition, whoever owns it: any worker count can resume them.
+    let rescalable = matches!(config.source, SourceSpec::Kafka(_));
     let resume = match checkpoint {
-        Some(c) if c.source == source && c.workers != workers => {
+        Some(c) if c.source == source && c.workers != workers && !rescalable => {
             return Err(RunError::WorkersChanged {
                 data_dir,
                 previous: c.workers,
@@ -86,8 +101,11 @@ pub fn run(config: &Config, mut on_tick: impl FnMut(&Metrics)) -> Result<RunRepo
         }
         None => Checkpoint::empty(workers, source),
     };
-    // Open every worker's splits up front so a bad path fails before timely starts.
-    config.source.splits_for(0, workers)?;
+    // Open every worker's splits up front so a bad path fails before timely starts (Kafka waits for
+    // its broker instead, inside the workers).
+    if !rescalable {
+        config.source.splits_for(0, workers)?;
+    }
 
     let metrics = Arc::new(Metrics::default());
     let run_id = run_id();
@@ -95,6 +113,8 @@ pub fn run(config: &Config, mut on_tick: impl FnMut(&Metrics)) -> Result<RunRepo
         allowed_lateness_ms: config.runtime.allowed_lateness_ms,
         batch: config.runtime.batch,
         decoder: Decoder::new(config.validation.clone()),
+        stop: Arc::clone(stop),
+        progress_hint: Arc::default(),
     };
     let interval = Duration::from_millis(config.runtime.checkpoint_interval_ms);
     let max_buffered = config.runtime.max_buffered_records;
@@ -105,10 +125,14 @@ pub fn run(config: &Config, mut on_tick: impl FnMut(&Metrics)) -> Result<RunRepo
         let index = worker.index();
         let peers = worker.peers();
         let splits = spec.splits_for(index, peers).map_err(|e| e.to_string())?;
-        let store = if index == 0 {
-            Some(SqliteStore::open(&db, JOB).map_err(|e| e.to_string())?)
+        let (store, mut outputs) = if index == 0 {
+            let store = SqliteStore::open(&db, JOB)
+                .map_err(|e| e.to_string())?
+                .with_manifest(manifest.clone());
+            let outputs = KafkaOutputs::for_source(&spec, &db).map_err(|e| e.to_string())?;
+            (Some(store), outputs)
         } else {
-            None
+            (None, None)
         };
         let writer = ParquetEpochWriter::new(layout.clone(), &run_id, index);
         let resume_splits = resume.splits.clone();
@@ -125,7 +149,18 @@ pub fn run(config: &Config, mut on_tick: impl FnMut(&Metrics)) -> Result<RunRepo
             )
             .map_err(|e| e.to_string())?;
             let staged = stage(records, writer, interval, max_buffered);
-            commit(staged, store, checkpoint, interval, metrics);
+            commit(
+                staged,
+                store,
+                checkpoint,
+                interval,
+                metrics,
+                move |checkpoint, last| {
+                    if let Some(outputs) = outputs.as_mut() {
+                        outputs.after_commit(checkpoint, last);
+                    }
+                },
+            );
             Ok(())
         })
     })
@@ -142,7 +177,7 @@ pub fn run(config: &Config, mut on_tick: impl FnMut(&Metrics)) -> Result<RunRepo
     };
     while !done.load(Ordering::SeqCst) {
         on_tick(&metrics);
-        std::thread::sleep(Duration::from_millis(100));
+        std::thread::sleep(TICK);
     }
     on_tick(&metrics);
     let results = joiner

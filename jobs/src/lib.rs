@@ -7,5 +7,7 @@
 
 pub mod config;
 pub mod ingest_job;
+pub mod kafka_outputs;
+pub mod produce;
 pub mod query;
 pub mod summary;

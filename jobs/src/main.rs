@@ -2,13 +2,16 @@
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand, ValueEnum};
 use cohort_jobs::config::{self, Config};
-use cohort_jobs::{ingest_job, query, summary};
+use cohort_jobs::{ingest_job, produce, query, summary};
 use cohort_pipeline::SourceSpec;
 use cohort_pipeline::generate::{Generator, GeneratorConfig};
+use cohort_pipeline::source::KafkaConfig;
 
 /// cohort: incremental streaming analytics and recommendations for paid-knowledge communities.
 #[derive(Parser)]
@@ -27,6 +30,9 @@ enum Command {
     Generate(GenerateArgs),
     /// Run SQL over the Parquet lake (every lake table registered, with `date` and `hour` partition columns).
     Query(QueryArgs),
+    /// Load a JSON Lines file (plain or .gz, e.g. from `cohort generate`) into the Kafka event topics,
+    /// one topic per kind, keyed by community_id.
+    Produce(ProduceArgs),
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -35,6 +41,34 @@ enum SourceKind {
     Generate,
     /// JSON Lines files (plain or .gz; a file or a directory).
     File,
+    /// Kafka event topics (`[source] type = "kafka"` in the config, or --brokers/--topic-prefix).
+    Kafka,
+}
+
+/// Where Kafka is, for `run --source kafka` and `produce`.
+#[derive(clap::Args)]
+struct KafkaArgs {
+    /// Kafka bootstrap servers, host:port[,host:port].
+    #[arg(long, value_name = "HOSTS")]
+    brokers: Option<String>,
+    /// Topic prefix: topics are PREFIX + views, likes, payments, chat, items, members, checkins, erasures.
+    #[arg(long, value_name = "PREFIX")]
+    topic_prefix: Option<String>,
+}
+
+impl KafkaArgs {
+    fn apply(&self, kafka: &mut KafkaConfig) {
+        if let Some(b) = &self.brokers {
+            kafka.brokers = b.clone();
+        }
+        if let Some(p) = &self.topic_prefix {
+            kafka.topic_prefix = p.clone();
+        }
+    }
+
+    fn given(&self) -> bool {
+        self.brokers.is_some() || self.topic_prefix.is_some()
+    }
 }
 
 #[derive(clap::Args)]
@@ -66,6 +100,23 @@ struct RunArgs {
     /// Commit interval in milliseconds.
     #[arg(long, value_name = "MS")]
     checkpoint_interval_ms: Option<u64>,
+    #[command(flatten)]
+    kafka: KafkaArgs,
+    /// With --source kafka: read the end offsets of every partition at start, process up to them,
+    /// commit, print the summary and exit.
+    #[arg(long)]
+    exit_when_caught_up: bool,
+}
+
+#[derive(clap::Args)]
+struct ProduceArgs {
+    /// The JSON Lines file (plain or .gz).
+    input: PathBuf,
+    /// TOML config file whose [source] (type = "kafka") names brokers, topics and librdkafka options.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    #[command(flatten)]
+    kafka: KafkaArgs,
 }
 
 #[derive(clap::Args)]
@@ -117,7 +168,18 @@ fn main() -> Result<()> {
         Command::Run(args) => run(args),
         Command::Generate(args) => generate(args),
         Command::Query(args) => run_query(args),
+        Command::Produce(args) => run_produce(args),
     }
+}
+
+/// The Kafka settings of the config (defaults when its source is not Kafka), with flags applied.
+fn kafka_config(config: &Config, args: &KafkaArgs) -> KafkaConfig {
+    let mut kafka = match &config.source {
+        SourceSpec::Kafka(k) => k.clone(),
+        _ => KafkaConfig::default(),
+    };
+    args.apply(&mut kafka);
+    kafka
 }
 
 fn resolve(args: &RunArgs) -> Result<Config> {
@@ -131,6 +193,9 @@ fn resolve(args: &RunArgs) -> Result<Config> {
         }
         Some(SourceKind::Generate) if !matches!(config.source, SourceSpec::Generate(_)) => {
             config.source = SourceSpec::Generate(GeneratorConfig::default());
+        }
+        Some(SourceKind::Kafka) => {
+            config.source = SourceSpec::Kafka(kafka_config(&config, &args.kafka));
         }
         _ => {
             if let (Some(path), None) = (&args.input, args.source) {
@@ -147,6 +212,18 @@ fn resolve(args: &RunArgs) -> Result<Config> {
         }
     } else if args.events.is_some() || args.seed.is_some() {
         bail!("--events and --seed apply to --source generate only");
+    }
+    match &mut config.source {
+        SourceSpec::Kafka(kafka) => {
+            args.kafka.apply(kafka);
+            kafka.exit_when_caught_up |= args.exit_when_caught_up;
+        }
+        _ if args.kafka.given() || args.exit_when_caught_up => {
+            bail!(
+                "--brokers, --topic-prefix and --exit-when-caught-up apply to --source kafka only"
+            );
+        }
+        _ => {}
     }
     if let Some(d) = &args.data_dir {
         config.output.data_dir = d.clone();
@@ -167,8 +244,15 @@ fn run(args: RunArgs) -> Result<()> {
     let config = resolve(&args)?;
     let total = match &config.source {
         SourceSpec::Generate(g) => Some(g.events),
-        SourceSpec::File { .. } => None,
+        SourceSpec::File { .. } | SourceSpec::Kafka(_) => None,
     };
+    // SIGINT/SIGTERM end the run cleanly: splits stop where they are, the last commit runs, and the
+    // next run resumes there. A second signal kills as usual.
+    let stop = Arc::new(AtomicBool::new(false));
+    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        signal_hook::flag::register_conditional_shutdown(signal, 1, Arc::clone(&stop))?;
+        signal_hook::flag::register(signal, Arc::clone(&stop))?;
+    }
     eprintln!(
         "cohort run: {} → {} ({} workers)",
         config.source.describe(),
@@ -191,7 +275,7 @@ fn run(args: RunArgs) -> Result<()> {
         None
     };
     let mut last_log = std::time::Instant::now();
-    let report = ingest_job::run(&config, |m| {
+    let report = ingest_job::run(&config, &stop, |m| {
         let (files, _, commits) = m.commit_totals();
         if let Some(bar) = &bar {
             bar.set_position(m.records_read());
@@ -287,6 +371,57 @@ fn run_query(args: QueryArgs) -> Result<()> {
             }
             w.finish()?;
         }
+    }
+    Ok(())
+}
+
+fn run_produce(args: ProduceArgs) -> Result<()> {
+    let config = config::load(args.config.as_deref(), std::env::vars())?;
+    let kafka = kafka_config(&config, &args.kafka);
+    let size = std::fs::metadata(&args.input)
+        .with_context(|| format!("reading {}", args.input.display()))?
+        .len();
+    eprintln!(
+        "cohort produce: {} → {} ({}*)",
+        args.input.display(),
+        kafka.brokers,
+        kafka.topic_prefix
+    );
+    let bar = std::io::stderr().is_terminal().then(|| {
+        let bar = indicatif::ProgressBar::new(size);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} [{elapsed_precise}] {wide_bar} {bytes}/{total_bytes} {msg}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        bar
+    });
+    let report = produce::produce(&kafka, &args.input, |bytes, records| {
+        if let Some(bar) = &bar {
+            bar.set_position(bytes);
+            bar.set_message(format!("{records} records"));
+        }
+    })?;
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    let seconds = report.elapsed.as_secs_f64().max(1e-9);
+    println!(
+        "produced {} records in {:.2} s ({:.0} records/s)",
+        report.records,
+        seconds,
+        report.records as f64 / seconds
+    );
+    for (topic, n) in &report.per_topic {
+        println!("  {topic:<24} {n}");
+    }
+    if report.unroutable > 0 {
+        println!(
+            "  {} lines had no readable kind; they went to {} unkeyed, to be dead-lettered by the pipeline",
+            report.unroutable,
+            kafka.topic("views")
+        );
     }
     Ok(())
 }

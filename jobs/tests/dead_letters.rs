@@ -99,7 +99,7 @@ proptest! {
         config.source = SourceSpec::File { path: input };
         config.output.data_dir = dir.path().join("data");
         config.runtime.workers = 2;
-        let report = ingest_job::run(&config, |_| {}).unwrap();
+        let report = ingest_job::run(&config, &Default::default(), |_| {}).unwrap();
         let events: u64 = cohort_schemas::Kind::ALL.iter().map(|k| report.metrics.events(*k)).sum();
         prop_assert_eq!(events as usize, lines.len() - broken.len());
 

@@ -27,6 +27,10 @@ pub struct SplitState {
     pub position: u64,
     /// The split's watermark state at `position`.
     pub max_ts_ms: Option<i64>,
+    /// The split's read position when the state was taken, i.e. when its worker's capability moved
+    /// up to `boundary`: every record read from here on was emitted at `boundary` or later.
+    #[serde(default)]
+    pub read_upto: u64,
 }
 
 /// Where a split resumes after a restart.
@@ -36,8 +40,13 @@ pub struct SplitResume {
     pub position: u64,
     /// The split's watermark state at `position`.
     pub max_ts_ms: Option<i64>,
-    /// Records this split assigns a time below this are already committed.
+    /// Records this split assigns a time below this are already committed...
     pub committed_upto: u64,
+    /// ...unless they lie at or after this position: those were read after the worker's capability
+    /// passed `committed_upto`, so they were emitted later than their own time (a split that was idle
+    /// while others moved on) and are not committed yet. `None` in checkpoints of older versions.
+    #[serde(default)]
+    pub uncommitted_from: Option<u64>,
 }
 
 /// What one commit records: enough to resume every split exactly where the committed output ends.

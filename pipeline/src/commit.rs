@@ -25,19 +25,26 @@ struct WorkerLog {
 
 /// Commits the stagings of all workers into `store`, starting from `checkpoint`, at most once per
 /// `interval` (and once more when the input ends). Every staging is routed to worker 0, which alone
-/// needs the store (`None` elsewhere).
-pub fn commit<'s, S: CommitStore + 'static>(
+/// needs the store (`None` elsewhere). After each commit, `after_commit(checkpoint, last)` runs on
+/// worker 0: outputs that may only leave once committed (Kafka) go out there; `last` is set once,
+/// after the final commit of a bounded run.
+pub fn commit<'s, S, A>(
     staged: Stream<'s, u64, Vec<Staged>>,
     mut store: Option<S>,
     mut checkpoint: Checkpoint,
     interval: Duration,
     metrics: Arc<Metrics>,
-) {
+    mut after_commit: A,
+) where
+    S: CommitStore + 'static,
+    A: FnMut(&Checkpoint, bool) + 'static,
+{
     let scope = staged.scope();
     let peers = scope.peers();
     let mut logs: Vec<WorkerLog> = (0..peers).map(|_| WorkerLog::default()).collect();
     let mut files: Vec<StagedFile> = Vec::new();
     let mut pending = false;
+    let mut finished = false;
     let mut last_commit = Instant::now();
     // The output carries nothing; `unary_frontier` is used for its activator, so a deferred commit
     // happens on time even when no further staging arrives.
@@ -64,6 +71,10 @@ pub fn commit<'s, S: CommitStore + 'static>(
                     }
                 });
                 if !pending {
+                    if frontier.is_empty() && !finished && store.is_some() {
+                        finished = true;
+                        after_commit(&checkpoint, true);
+                    }
                     return;
                 }
                 let elapsed = last_commit.elapsed();
@@ -93,29 +104,122 @@ pub fn commit<'s, S: CommitStore + 'static>(
                 files.clear();
                 pending = false;
                 last_commit = Instant::now();
+                finished = frontier.is_empty();
+                after_commit(&checkpoint, finished);
             }
         },
     );
 }
 
-/// Moves each split's latest state with a boundary at or below `upto` into the checkpoint.
+/// Brings every split of one worker up to the bound `upto`. The resume point comes from the split's
+/// latest state with a boundary at or below `upto` (or stays as it is when there is none: the state
+/// holds for every bound up to the next one). Where the split stops being sure that a record with a
+/// time below `upto` was committed comes from its first state above `upto`: it was taken when the
+/// worker's capability passed `upto`.
 fn apply_progress(checkpoint: &mut Checkpoint, progress: &mut Vec<SplitState>, upto: u64) {
     let mut best: BTreeMap<&str, &SplitState> = BTreeMap::new();
-    for state in progress.iter().filter(|s| s.boundary <= upto) {
-        let slot = best.entry(state.split.as_str()).or_insert(state);
-        if state.boundary > slot.boundary {
+    let mut after: BTreeMap<&str, &SplitState> = BTreeMap::new();
+    for state in progress.iter() {
+        let (map, better): (_, fn(u64, u64) -> bool) = if state.boundary <= upto {
+            (&mut best, |new, old| new > old)
+        } else {
+            (&mut after, |new, old| new < old)
+        };
+        let slot = map.entry(state.split.as_str()).or_insert(state);
+        if better(state.boundary, slot.boundary) {
             *slot = state;
         }
     }
-    for (split, state) in best {
+    let splits: std::collections::BTreeSet<&str> =
+        best.keys().chain(after.keys()).copied().collect();
+    for split in splits {
+        let old = checkpoint.splits.get(split);
+        let (position, max_ts_ms) = match (best.get(split), old) {
+            (Some(state), _) => (state.position, state.max_ts_ms),
+            (None, Some(old)) => (old.position, old.max_ts_ms),
+            // No state at or below the bound and no earlier one: nothing of the split is committed.
+            (None, None) => continue,
+        };
+        let (committed_upto, uncommitted_from) = match old {
+            // A bound that does not move on keeps its position rule: records this run emitted at the
+            // split's resumed bound (clamped up to it) lie after the old `uncommitted_from`.
+            Some(old) if old.committed_upto >= upto => (old.committed_upto, old.uncommitted_from),
+            _ => match best.get(split) {
+                Some(state) if state.boundary == upto => (upto, Some(state.read_upto)),
+                _ => (upto, after.get(split).map(|next| next.read_upto)),
+            },
+        };
         checkpoint.splits.insert(
             split.to_string(),
             SplitResume {
-                position: state.position,
-                max_ts_ms: state.max_ts_ms,
-                committed_upto: upto,
+                position,
+                max_ts_ms,
+                committed_upto,
+                uncommitted_from,
             },
         );
     }
     progress.retain(|s| s.boundary > upto);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn state(boundary: u64, position: u64, read_upto: u64) -> SplitState {
+        SplitState {
+            split: "s".into(),
+            boundary,
+            position,
+            max_ts_ms: Some(boundary as i64 * 1000),
+            read_upto,
+        }
+    }
+
+    #[test]
+    fn resume_state_comes_from_below_the_bound_and_the_position_rule_from_above() {
+        let mut checkpoint = Checkpoint::empty(1, "x".into());
+        let mut progress = vec![state(10, 3, 5), state(20, 7, 9), state(30, 8, 12)];
+        apply_progress(&mut checkpoint, &mut progress, 15);
+        let r = &checkpoint.splits["s"];
+        assert_eq!((r.position, r.committed_upto), (3, 15));
+        // Read up to 9 when the capability passed 15: everything from 9 on is not committed.
+        assert_eq!(r.uncommitted_from, Some(9));
+        assert_eq!(progress.len(), 2);
+
+        // A bound between two states moves the committed bound without a new resume point.
+        apply_progress(&mut checkpoint, &mut progress, 18);
+        let r = &checkpoint.splits["s"];
+        assert_eq!(
+            (r.position, r.committed_upto, r.uncommitted_from),
+            (3, 18, Some(9))
+        );
+
+        // An exact boundary uses its own read position.
+        apply_progress(&mut checkpoint, &mut progress, 20);
+        assert_eq!(checkpoint.splits["s"].uncommitted_from, Some(9));
+        assert_eq!(checkpoint.splits["s"].position, 7);
+    }
+
+    #[test]
+    fn a_bound_that_does_not_move_keeps_its_position_rule() {
+        let mut checkpoint = Checkpoint::empty(1, "x".into());
+        checkpoint.splits.insert(
+            "s".into(),
+            SplitResume {
+                position: 2,
+                max_ts_ms: None,
+                committed_upto: 40,
+                uncommitted_from: Some(4),
+            },
+        );
+        // A resumed run whose worker starts below this split's bound (another split holds it back).
+        let mut progress = vec![state(25, 6, 6), state(41, 6, 8)];
+        apply_progress(&mut checkpoint, &mut progress, 30);
+        let r = &checkpoint.splits["s"];
+        assert_eq!(
+            (r.position, r.committed_upto, r.uncommitted_from),
+            (6, 40, Some(4))
+        );
+    }
 }

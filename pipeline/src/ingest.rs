@@ -4,6 +4,8 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::Duration;
 
 use cohort_schemas::lake::DeadLetter;
 use cohort_schemas::{Decoder, Reason};
@@ -13,7 +15,7 @@ use timely::dataflow::{Scope, Stream};
 use crate::checkpoint::{SplitResume, SplitState};
 use crate::metrics::Metrics;
 use crate::record::Record;
-use crate::source::{SourceError, Split};
+use crate::source::{Discover, SourceError, Split, WorkerSplits};
 use crate::watermark::{Verdict, Watermark};
 
 /// How the ingest operator reads and judges records.
@@ -25,6 +27,12 @@ pub struct IngestSettings {
     pub batch: usize,
     /// The validating decoder.
     pub decoder: Decoder,
+    /// Set (by a signal handler) to stop reading: every split ends where it is, the last commit
+    /// runs, and a later run resumes exactly there.
+    pub stop: Arc<AtomicBool>,
+    /// The highest capability any worker of this process has reached. A worker whose splits are all
+    /// idle (or that owns none) moves up to it instead of holding everyone back.
+    pub progress_hint: Arc<AtomicU64>,
 }
 
 impl Default for IngestSettings {
@@ -33,16 +41,26 @@ impl Default for IngestSettings {
             allowed_lateness_ms: 5 * 60 * 1000,
             batch: 4096,
             decoder: Decoder::default(),
+            stop: Arc::new(AtomicBool::new(false)),
+            progress_hint: Arc::new(AtomicU64::new(0)),
         }
     }
 }
+
+/// Unbounded sources with nothing to read are polled again after this long.
+const IDLE_POLL: Duration = Duration::from_millis(10);
 
 /// One split with its watermark and the bookkeeping that yields its resume state.
 struct Reader {
     split: Box<dyn Split>,
     watermark: Watermark,
-    /// Records assigned a time below this were committed by an earlier run: dropped on replay.
+    /// Records assigned a time below this were committed by an earlier run: dropped on replay...
     committed_upto: u64,
+    /// ...if they lie before this position (see [`SplitResume::uncommitted_from`]).
+    uncommitted_from: u64,
+    /// Records are emitted no earlier than this: the worker's capability, which may have moved past
+    /// the split's own watermark while the split was idle.
+    floor: u64,
     /// For each open timely time: the position of the first record assigned to it, and the
     /// watermark state just before that record.
     open: BTreeMap<u64, (u64, Option<i64>)>,
@@ -50,9 +68,38 @@ struct Reader {
 }
 
 impl Reader {
+    /// A reader for `split`, resumed from `resume` when the split has a checkpoint.
+    fn open(
+        mut split: Box<dyn Split>,
+        resume: Option<&SplitResume>,
+        lateness_ms: i64,
+        floor: u64,
+    ) -> Result<Self, SourceError> {
+        let (watermark, committed_upto, uncommitted_from) = match resume {
+            Some(r) => {
+                split.seek(r.position)?;
+                (
+                    Watermark::new(lateness_ms, r.max_ts_ms),
+                    r.committed_upto,
+                    r.uncommitted_from.unwrap_or(u64::MAX),
+                )
+            }
+            None => (Watermark::new(lateness_ms, None), 0, u64::MAX),
+        };
+        Ok(Reader {
+            split,
+            watermark,
+            committed_upto,
+            uncommitted_from,
+            floor: floor.max(committed_upto),
+            open: BTreeMap::new(),
+            done: false,
+        })
+    }
+
     /// The time below which this split will emit nothing more.
     fn frontier(&self) -> u64 {
-        self.watermark.frontier().max(self.committed_upto)
+        self.watermark.frontier().max(self.floor)
     }
 
     /// The state to resume from so that every record with a time at or above `boundary` is replayed.
@@ -70,38 +117,28 @@ impl Reader {
             boundary,
             position,
             max_ts_ms,
+            read_upto: self.split.position(),
         }
     }
 }
 
-/// Builds the ingest source over `splits`, resuming each from `resume` when it has an entry.
+/// Builds the ingest source over a worker's splits, resuming each from `resume` when it has an entry.
+/// Splits found later by the source's discovery start at the worker's capability.
 pub fn ingest<'s>(
     scope: Scope<'s, u64>,
-    splits: Vec<Box<dyn Split>>,
+    splits: WorkerSplits,
     resume: &BTreeMap<String, SplitResume>,
     settings: IngestSettings,
     metrics: Arc<Metrics>,
 ) -> Result<Stream<'s, u64, Vec<Record>>, SourceError> {
+    let lateness = settings.allowed_lateness_ms;
     let mut readers = Vec::new();
-    for mut split in splits {
-        let (watermark, committed_upto) = match resume.get(split.id()) {
-            Some(r) => {
-                split.seek(r.position)?;
-                (
-                    Watermark::new(settings.allowed_lateness_ms, r.max_ts_ms),
-                    r.committed_upto,
-                )
-            }
-            None => (Watermark::new(settings.allowed_lateness_ms, None), 0),
-        };
-        readers.push(Reader {
-            split,
-            watermark,
-            committed_upto,
-            open: BTreeMap::new(),
-            done: false,
-        });
+    for split in splits.splits {
+        let resumed = resume.get(split.id());
+        readers.push(Reader::open(split, resumed, lateness, 0)?);
     }
+    let mut discovery: Option<Box<dyn Discover>> = splits.discovery;
+    let resume = resume.clone();
     let start = readers.iter().map(Reader::frontier).min().unwrap_or(0);
     let stream = source(scope, "Ingest", move |capability, info| {
         let activator = scope.activator_for(info.address);
@@ -115,11 +152,39 @@ pub fn ingest<'s>(
             if !started {
                 cap.downgrade(&start);
                 started = true;
+                // Every split's state at the start, so that a commit whose bound falls before the
+                // first capability move still records where each split resumes.
+                let mut session = output.session(&*cap);
+                for reader in readers.iter_mut() {
+                    session.give(Record::Progress(reader.state_for(start)));
+                }
+            }
+            let now = *cap.time();
+            if settings.stop.load(Ordering::Relaxed) {
+                readers.iter_mut().for_each(|r| r.done = true);
+                discovery = None;
+            }
+            if let Some(discovery) = discovery.as_mut() {
+                for split in discovery.discover() {
+                    let resumed = resume.get(split.id());
+                    match Reader::open(split, resumed, lateness, now) {
+                        Ok(mut reader) => {
+                            // A state at the current time, so a commit never covers records of
+                            // this split without also storing where it resumes.
+                            let state = reader.state_for(now);
+                            output.session(&*cap).give(Record::Progress(state));
+                            readers.push(reader);
+                        }
+                        Err(e) => panic!("source failed, stopping at the last checkpoint: {e}"),
+                    }
+                }
             }
             for reader in readers.iter_mut().filter(|r| !r.done) {
+                reader.floor = reader.floor.max(now);
                 let more = read_batch(reader, &settings, &metrics, &mut batch);
                 reader.done = !more;
             }
+            let read_any = !batch.is_empty();
             batch.sort_by_key(|(time, _)| *time);
             let mut records = batch.drain(..).peekable();
             while let Some((time, record)) = records.next() {
@@ -131,13 +196,9 @@ pub fn ingest<'s>(
                 }
             }
             drop(records);
-            let active = readers
-                .iter()
-                .filter(|r| !r.done)
-                .map(Reader::frontier)
-                .min();
-            let next = active.map(|f| f.max(*cap.time()));
-            if next != Some(*cap.time()) {
+            let grows = discovery.as_ref().is_some_and(|d| d.grows());
+            let next = next_capability(&readers, grows, now, &settings);
+            if next != Some(now) {
                 let boundary = next.unwrap_or(u64::MAX);
                 let mut session = output.session(&*cap);
                 for reader in readers.iter_mut() {
@@ -147,13 +208,44 @@ pub fn ingest<'s>(
             match next {
                 Some(t) => {
                     cap.downgrade(&t);
-                    activator.activate();
+                    settings.progress_hint.fetch_max(t, Ordering::Relaxed);
+                    if read_any {
+                        activator.activate();
+                    } else {
+                        activator.activate_after(IDLE_POLL);
+                    }
                 }
                 None => capability = None,
             }
         }
     });
     Ok(stream)
+}
+
+/// Where the worker's capability goes next, `None` once every split is exhausted (and the source
+/// cannot grow). Splits that have gone idle do not hold it back: with no active split left it follows
+/// the idle splits' watermarks and the other workers' progress.
+fn next_capability(
+    readers: &[Reader],
+    grows: bool,
+    now: u64,
+    settings: &IngestSettings,
+) -> Option<u64> {
+    let live = readers.iter().filter(|r| !r.done);
+    let active = live
+        .clone()
+        .filter(|r| !r.split.idle())
+        .map(Reader::frontier)
+        .min();
+    if let Some(t) = active {
+        return Some(t.max(now));
+    }
+    let idle = live.map(Reader::frontier).max();
+    if idle.is_none() && !grows {
+        return None;
+    }
+    let hint = settings.progress_hint.load(Ordering::Relaxed);
+    Some(idle.unwrap_or(0).max(hint).max(now))
 }
 
 /// Reads one batch from a split into `out`; returns whether the split has more.
@@ -167,11 +259,13 @@ fn read_batch(
         split,
         watermark,
         committed_upto,
+        uncommitted_from,
+        floor,
         open,
         ..
     } = reader;
     let label = split.label().to_string();
-    let result = split.read(settings.batch, &mut |position, bytes| {
+    let result = split.read(settings.batch, &mut |position, bytes, key| {
         metrics.record_read();
         let before = watermark.max_ts_ms();
         let dead = |ts_sec: u64, reason: Reason, detail: String, kind: Option<String>, id: Option<String>| {
@@ -184,6 +278,7 @@ fn read_batch(
                 kind,
                 event_id: id,
                 raw: bytes.to_vec(),
+                key: key.map(<[u8]>::to_vec),
             }
         };
         let (time, record) = match settings.decoder.decode(bytes) {
@@ -203,10 +298,11 @@ fn read_batch(
                 (t, Record::Dead(dead(t, rejection.reason, rejection.detail, None, None)))
             }
         };
-        if time < *committed_upto {
+        if position < *uncommitted_from && time < *committed_upto {
             metrics.replay_skipped();
             return;
         }
+        let time = time.max(*floor);
         match &record {
             Record::Event(e) => metrics.event(e.kind()),
             Record::Dead(d) => metrics.dead_letter(d.reason),

@@ -7,7 +7,7 @@
 //! The ingest path of every job is
 //!
 //! ```text
-//! Split (file range, generator blocks, ...)      source::Split
+//! Split (file range, generator blocks, Kafka partition)   source::Split
 //!   → decode + validate + watermark               ingest::ingest        (Record::Event / Dead / Progress)
 //!   → stage below the frontier, per worker        stage::stage          (EpochWriter: Parquet files)
 //!   → commit on worker 0                          commit::commit        (CommitStore: checkpoint + publish)

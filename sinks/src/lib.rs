@@ -8,9 +8,13 @@
 //!   transaction of the serving database, then renames the files into the Hive-partitioned lake under
 //!   `<data-dir>/lake/<table>/date=YYYY-MM-DD/hour=HH/`.
 //!
+//! [`kafka`] produces committed output (dead letters, later alerts) to Kafka with an idempotent
+//! producer, and copies source offsets to the consumer group for lag monitoring.
+//!
 //! [`serving::SqliteStore::recover`] runs before a job starts: it finishes publishing files that a
 //! committed transaction lists, and deletes staged files that no commit lists.
 
+pub mod kafka;
 pub mod lake;
 pub mod serving;
 

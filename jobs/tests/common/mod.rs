@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests: drive the real `cohort` binary and read its outputs.
 #![allow(dead_code, clippy::unwrap_used)]
 
+pub mod kafka;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 

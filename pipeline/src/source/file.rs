@@ -5,7 +5,7 @@ use std::fs::File;
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
-use super::{SourceError, Split};
+use super::{RecordFn, SourceError, Split};
 
 /// Plain files smaller than this are not cut: the cut would cost more than it spreads.
 const MIN_RANGE_BYTES: u64 = 1 << 20;
@@ -97,7 +97,7 @@ impl Split for FileSplit {
         self.open_at(position)
     }
 
-    fn read(&mut self, max: usize, f: &mut dyn FnMut(u64, &[u8])) -> Result<bool, SourceError> {
+    fn read(&mut self, max: usize, f: &mut RecordFn<'_>) -> Result<bool, SourceError> {
         if self.reader.is_none() {
             self.open_at(self.start)?;
         }
@@ -119,7 +119,7 @@ impl Split for FileSplit {
             self.position += n as u64;
             let record = trim_line(&self.line);
             if !record.iter().all(u8::is_ascii_whitespace) {
-                f(at, record);
+                f(at, record, None);
             }
         }
         Ok(true)
@@ -195,7 +195,7 @@ mod tests {
     fn read_all(split: &mut dyn Split) -> Vec<(u64, String)> {
         let mut out = Vec::new();
         while split
-            .read(7, &mut |p, b| {
+            .read(7, &mut |p, b, _| {
                 out.push((p, String::from_utf8_lossy(b).into_owned()))
             })
             .unwrap()

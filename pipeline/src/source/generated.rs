@@ -4,7 +4,7 @@
 //! is generated again (it depends only on the seed and its number) and the records before the position
 //! are skipped.
 
-use super::{SourceError, Split};
+use super::{RecordFn, SourceError, Split};
 use crate::generate::{Generator, GeneratorConfig};
 
 /// The blocks of the generator that belong to one worker.
@@ -74,7 +74,7 @@ impl Split for GeneratedSplit {
         Ok(())
     }
 
-    fn read(&mut self, max: usize, f: &mut dyn FnMut(u64, &[u8])) -> Result<bool, SourceError> {
+    fn read(&mut self, max: usize, f: &mut RecordFn<'_>) -> Result<bool, SourceError> {
         let total = self.generator.config().events;
         for _ in 0..max {
             if self.pending.is_empty() {
@@ -100,7 +100,7 @@ impl Split for GeneratedSplit {
                 let next_block = self.next / Generator::BLOCK + self.peers - 1;
                 self.next = self.first_index_of_block(next_block);
             }
-            f(index, &self.block[range]);
+            f(index, &self.block[range], None);
         }
         Ok(self.next < total || !self.pending.is_empty())
     }
@@ -124,7 +124,7 @@ mod tests {
     fn read_all(split: &mut GeneratedSplit) -> Vec<(u64, Vec<u8>)> {
         let mut out = Vec::new();
         while split
-            .read(1000, &mut |p, b| out.push((p, b.to_vec())))
+            .read(1000, &mut |p, b, _| out.push((p, b.to_vec())))
             .unwrap()
         {}
         out

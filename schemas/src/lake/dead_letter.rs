@@ -3,12 +3,14 @@
 use std::sync::Arc;
 
 use datafusion::arrow::array::{
-    ArrayRef, BinaryBuilder, Int64Builder, StringBuilder, TimestampMillisecondBuilder,
+    Array, ArrayRef, BinaryArray, BinaryBuilder, Int64Array, Int64Builder, StringArray,
+    StringBuilder, TimestampMillisecondArray, TimestampMillisecondBuilder,
 };
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::arrow::error::ArrowError;
 use datafusion::arrow::record_batch::RecordBatch;
 
+use super::read::ReadError;
 use super::timestamp_type;
 use crate::reject::Reason;
 
@@ -33,6 +35,8 @@ pub struct DeadLetter {
     pub event_id: Option<String>,
     /// The record's bytes as received.
     pub raw: Vec<u8>,
+    /// The record's key, where the source has keys (Kafka).
+    pub key: Option<Vec<u8>>,
 }
 
 /// The Arrow schema of `dead_letters`.
@@ -46,6 +50,7 @@ pub fn dead_letter_schema() -> SchemaRef {
         Field::new("kind", DataType::Utf8, true),
         Field::new("event_id", DataType::Utf8, true),
         Field::new("raw", DataType::Binary, false),
+        Field::new("key", DataType::Binary, true),
     ]))
 }
 
@@ -59,6 +64,7 @@ pub struct DeadLetterBatchBuilder {
     kind: StringBuilder,
     event_id: StringBuilder,
     raw: BinaryBuilder,
+    key: BinaryBuilder,
     rows: usize,
 }
 
@@ -73,6 +79,7 @@ impl Default for DeadLetterBatchBuilder {
             kind: StringBuilder::new(),
             event_id: StringBuilder::new(),
             raw: BinaryBuilder::new(),
+            key: BinaryBuilder::new(),
             rows: 0,
         }
     }
@@ -89,6 +96,7 @@ impl DeadLetterBatchBuilder {
         self.kind.append_option(d.kind.as_deref());
         self.event_id.append_option(d.event_id.as_deref());
         self.raw.append_value(&d.raw);
+        self.key.append_option(d.key.as_deref());
         self.rows += 1;
     }
 
@@ -113,8 +121,58 @@ impl DeadLetterBatchBuilder {
             Arc::new(self.kind.finish()),
             Arc::new(self.event_id.finish()),
             Arc::new(self.raw.finish()),
+            Arc::new(self.key.finish()),
         ];
         self.rows = 0;
         RecordBatch::try_new(dead_letter_schema(), arrays)
     }
+}
+
+/// The dead letters of a batch of [`dead_letter_schema`] (read back to forward them to Kafka).
+pub fn dead_letters_from_batch(batch: &RecordBatch) -> Result<Vec<DeadLetter>, ReadError> {
+    fn column<'a, T: 'static>(
+        batch: &'a RecordBatch,
+        name: &'static str,
+        expected: &'static str,
+    ) -> Result<&'a T, ReadError> {
+        batch
+            .column_by_name(name)
+            .and_then(|c| c.as_any().downcast_ref::<T>())
+            .ok_or(ReadError::Column {
+                table: "dead_letters",
+                column: name,
+                expected,
+            })
+    }
+    let ts: &TimestampMillisecondArray = column(batch, "ts", "Timestamp(ms)")?;
+    let reason: &StringArray = column(batch, "reason", "Utf8")?;
+    let detail: &StringArray = column(batch, "detail", "Utf8")?;
+    let source: &StringArray = column(batch, "source", "Utf8")?;
+    let position: &Int64Array = column(batch, "position", "Int64")?;
+    let kind: &StringArray = column(batch, "kind", "Utf8")?;
+    let event_id: &StringArray = column(batch, "event_id", "Utf8")?;
+    let raw: &BinaryArray = column(batch, "raw", "Binary")?;
+    let key: Option<&BinaryArray> = column(batch, "key", "Binary").ok();
+    let opt = |a: &StringArray, i: usize| a.is_valid(i).then(|| a.value(i).to_string());
+    (0..batch.num_rows())
+        .map(|i| {
+            let code = reason.value(i);
+            let reason = Reason::from_code(code).ok_or_else(|| ReadError::Row {
+                table: "dead_letters",
+                row: i,
+                detail: format!("unknown reason code `{code}`"),
+            })?;
+            Ok(DeadLetter {
+                ts_ms: ts.value(i),
+                reason,
+                detail: detail.value(i).to_string(),
+                source: source.value(i).to_string(),
+                position: position.value(i),
+                kind: opt(kind, i),
+                event_id: opt(event_id, i),
+                raw: raw.value(i).to_vec(),
+                key: key.and_then(|k| k.is_valid(i).then(|| k.value(i).to_vec())),
+            })
+        })
+        .collect()
 }

@@ -15,7 +15,9 @@ use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit}
 
 use crate::event::{FieldSpec, Kind, Storage};
 
-pub use dead_letter::{DeadLetter, DeadLetterBatchBuilder, dead_letter_schema};
+pub use dead_letter::{
+    DeadLetter, DeadLetterBatchBuilder, dead_letter_schema, dead_letters_from_batch,
+};
 pub use read::{ReadError, events_from_batch};
 pub use write::EventBatchBuilder;
 

@@ -2,9 +2,10 @@
 //! transaction; `schema_migrations` records which have run.
 
 /// `(version, SQL)` in the order they apply.
-pub(super) const MIGRATIONS: &[(i64, &str)] = &[(
-    1,
-    "CREATE TABLE checkpoints (
+pub(super) const MIGRATIONS: &[(i64, &str)] = &[
+    (
+        1,
+        "CREATE TABLE checkpoints (
         id INTEGER PRIMARY KEY AUTOINCREMENT,
         job TEXT NOT NULL,
         epoch INTEGER NOT NULL,
@@ -21,4 +22,13 @@ pub(super) const MIGRATIONS: &[(i64, &str)] = &[(
         published INTEGER NOT NULL DEFAULT 0
     );
     CREATE INDEX lake_files_unpublished ON lake_files (published) WHERE published = 0;",
-)];
+    ),
+    (
+        2,
+        "CREATE TABLE kafka_forwarded (
+        path TEXT PRIMARY KEY,
+        topic TEXT NOT NULL,
+        forwarded_at TEXT NOT NULL
+    );",
+    ),
+];

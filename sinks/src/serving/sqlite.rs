@@ -50,9 +50,11 @@ pub struct Recovery {
 
 /// The SQLite serving database of one data directory.
 pub struct SqliteStore {
-    path: PathBuf,
-    conn: Connection,
+    pub(super) path: PathBuf,
+    pub(super) conn: Connection,
     job: String,
+    /// Where each commit also writes its checkpoint as JSON, beside the Parquet files.
+    manifest: Option<PathBuf>,
 }
 
 impl SqliteStore {
@@ -80,10 +82,18 @@ impl SqliteStore {
             path: path.to_path_buf(),
             conn,
             job: job.to_string(),
+            manifest: None,
         })
     }
 
-    fn sql(&self, source: rusqlite::Error) -> StoreError {
+    /// Also writes every committed checkpoint (source offsets included) to `path` in the lake, for
+    /// readers of the lake that never open the serving database.
+    pub fn with_manifest(mut self, path: PathBuf) -> Self {
+        self.manifest = Some(path);
+        self
+    }
+
+    pub(super) fn sql(&self, source: rusqlite::Error) -> StoreError {
         StoreError::Sql {
             path: self.path.clone(),
             source,
@@ -223,7 +233,11 @@ impl SqliteStore {
             .iter()
             .map(|f| (f.staged.clone(), f.path.clone()))
             .collect();
-        self.publish(&pairs)
+        self.publish(&pairs)?;
+        if let Some(manifest) = &self.manifest {
+            write_manifest(manifest, &self.job, id, &json)?;
+        }
+        Ok(())
     }
 }
 
@@ -246,6 +260,24 @@ fn sync_staged(files: &[StagedFile]) -> Result<(), StoreError> {
     };
     let file = std::fs::File::open(&first.staged).map_err(io)?;
     rustix::fs::syncfs(&file).map_err(|e| io(e.into()))
+}
+
+/// Replaces the manifest atomically (write, then rename), so a reader sees one whole checkpoint.
+fn write_manifest(path: &Path, job: &str, id: i64, checkpoint: &str) -> Result<(), StoreError> {
+    let io = |source| StoreError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(io)?;
+    }
+    let body = format!(
+        "{{\"job\":{},\"checkpoint_id\":{id},\"checkpoint\":{checkpoint}}}\n",
+        serde_json::Value::from(job)
+    );
+    let tmp = path.with_extension("json.tmp");
+    std::fs::write(&tmp, body).map_err(io)?;
+    std::fs::rename(&tmp, path).map_err(io)
 }
 
 fn migrate(conn: &mut Connection) -> Result<(), rusqlite::Error> {

@@ -1,0 +1,57 @@
+//! What a Kafka-sourced run does after each commit: copy the committed offsets to the consumer group
+//! and forward committed dead letters to the dead-letter topic.
+
+use std::path::Path;
+
+use cohort_pipeline::{Checkpoint, SourceSpec};
+use cohort_sinks::SqliteStore;
+use cohort_sinks::kafka::{DeadLetterForwarder, KafkaProducer, KafkaSinkError, OffsetCommitter};
+
+use crate::ingest_job::JOB;
+
+/// Worker 0's Kafka outputs.
+pub struct KafkaOutputs {
+    offsets: OffsetCommitter,
+    dead_letters: Option<DeadLetterForwarder>,
+}
+
+/// Why Kafka outputs could not be set up.
+#[derive(Debug, thiserror::Error)]
+pub enum OutputsError {
+    /// A client could not be created.
+    #[error(transparent)]
+    Kafka(#[from] KafkaSinkError),
+    /// The serving database could not be opened.
+    #[error(transparent)]
+    Store(#[from] cohort_sinks::serving::StoreError),
+}
+
+impl KafkaOutputs {
+    /// The outputs of a Kafka source (`None` for other sources), tracking forwarding in the serving
+    /// database at `db`.
+    pub fn for_source(source: &SourceSpec, db: &Path) -> Result<Option<Self>, OutputsError> {
+        let SourceSpec::Kafka(config) = source else {
+            return Ok(None);
+        };
+        let dead_letters = match config.dead_letter_topic() {
+            Some(topic) => Some(DeadLetterForwarder::new(
+                KafkaProducer::new(config, "dead letters")?,
+                topic,
+                SqliteStore::open(db, JOB)?,
+            )),
+            None => None,
+        };
+        Ok(Some(KafkaOutputs {
+            offsets: OffsetCommitter::new(config)?,
+            dead_letters,
+        }))
+    }
+
+    /// Runs after every commit; `last` after the final one of a run.
+    pub fn after_commit(&mut self, checkpoint: &Checkpoint, last: bool) {
+        self.offsets.commit(checkpoint);
+        if let Some(forwarder) = self.dead_letters.as_mut() {
+            forwarder.forward(last);
+        }
+    }
+}
