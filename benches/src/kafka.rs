@@ -31,8 +31,6 @@ pub struct KafkaBench {
     pub rate: u64,
     /// Length of the latency run.
     pub seconds: u64,
-    /// Bootstrap servers; empty to start the test broker with `scripts/kafka-broker.sh`.
-    pub brokers: Option<String>,
 }
 
 fn repo_script() -> PathBuf {
@@ -72,10 +70,8 @@ fn fresh_config(brokers: &str, prefix: &str, data_dir: &Path, workers: usize) ->
 
 /// Runs both measurements and prints their figures.
 pub fn run(bench: KafkaBench) -> Result<()> {
-    let brokers = match &bench.brokers {
-        Some(b) => b.clone(),
-        None => script(&["start"])?,
-    };
+    // The test broker (topics are created with its own CLI, so the bench needs that broker).
+    let brokers = script(&["start"])?;
     let dir = tempfile::tempdir()?;
     let stamp = now_ms();
     println!("broker {brokers}, {} workers", bench.workers);

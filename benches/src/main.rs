@@ -45,7 +45,7 @@ enum Bench {
         dir: Option<PathBuf>,
     },
     /// Kafka source throughput (preloaded backlog) and produce → commit latency at a fixed rate,
-    /// against the test broker (started with scripts/kafka-broker.sh unless --brokers is given).
+    /// against the test broker (scripts/kafka-broker.sh; COHORT_KAFKA_DIR selects a running one).
     Kafka {
         /// Events to preload for the throughput run.
         #[arg(long, default_value_t = 500_000)]
@@ -59,9 +59,6 @@ enum Bench {
         /// Length of the latency run, seconds.
         #[arg(long, default_value_t = 20)]
         seconds: u64,
-        /// Bootstrap servers of a broker to use instead of the test broker.
-        #[arg(long)]
-        brokers: Option<String>,
     },
     /// One whole-path run in this process; prints a JSON line (used by `ingest`).
     #[command(hide = true)]
@@ -90,13 +87,11 @@ fn main() -> Result<()> {
             workers,
             rate,
             seconds,
-            brokers,
         } => kafka::run(kafka::KafkaBench {
             events,
             workers,
             rate,
             seconds,
-            brokers,
         }),
         Bench::IngestOnce {
             input,
