@@ -155,15 +155,7 @@ pub fn consume(brokers: &str, topic: &str) -> Vec<serde_json::Value> {
 pub fn manifest_offsets(data_dir: &Path) -> BTreeMap<String, u64> {
     let text = std::fs::read_to_string(data_dir.join("lake/_manifest/ingest.json")).unwrap();
     let manifest: serde_json::Value = serde_json::from_str(&text).unwrap();
-    manifest["checkpoint"]["splits"]
-        .as_object()
-        .unwrap()
-        .iter()
-        .filter_map(|(split, resume)| {
-            let key = split.strip_prefix("kafka:")?;
-            Some((key.to_string(), resume["position"].as_u64().unwrap()))
-        })
-        .collect()
+    kafka_positions(&manifest["checkpoint"])
 }
 
 /// The same offsets as stored in the serving database's newest checkpoint row.
@@ -176,6 +168,11 @@ pub fn serving_offsets(data_dir: &Path) -> BTreeMap<String, u64> {
     ])
     .arg(data_dir.join("serving.db"));
     let checkpoint: serde_json::Value = serde_json::from_slice(&ok(cmd).stdout).unwrap();
+    kafka_positions(&checkpoint)
+}
+
+/// The resume position of every Kafka split of a checkpoint (as JSON), keyed `topic/partition`.
+fn kafka_positions(checkpoint: &serde_json::Value) -> BTreeMap<String, u64> {
     checkpoint["splits"]
         .as_object()
         .unwrap()
@@ -212,17 +209,7 @@ pub fn kafka_run(brokers: &str, prefix: &str, data_dir: &Path, extra: &[&str]) -
 /// Event rows, distinct event ids and late dead letters in the lake: "exactly once" means rows equal
 /// distinct ids, and events plus late letters equal what was produced minus malformed records.
 pub fn event_counts(data_dir: &Path) -> (u64, u64, u64) {
-    let tables = [
-        "events_view",
-        "events_like",
-        "events_payment",
-        "events_chat",
-        "events_item",
-        "events_member",
-        "events_checkin",
-        "events_erasure",
-    ];
-    let union = tables
+    let union = super::EVENT_TABLES
         .iter()
         .map(|t| format!("SELECT event_id FROM {t}"))
         .collect::<Vec<_>>()

@@ -115,20 +115,23 @@ pub fn lake_files(data_dir: &Path) -> (Vec<PathBuf>, Vec<PathBuf>) {
     (parquet, other)
 }
 
+/// The lake's event tables, one per kind.
+pub const EVENT_TABLES: [&str; 8] = [
+    "events_view",
+    "events_like",
+    "events_payment",
+    "events_chat",
+    "events_item",
+    "events_member",
+    "events_checkin",
+    "events_erasure",
+];
+
 /// Per-table row counts and distinct event ids, plus dead letters by reason: what "exactly once"
 /// compares between a disturbed run and an undisturbed one.
 pub fn lake_fingerprint(data_dir: &Path) -> Vec<Vec<String>> {
     let mut rows = Vec::new();
-    for table in [
-        "events_view",
-        "events_like",
-        "events_payment",
-        "events_chat",
-        "events_item",
-        "events_member",
-        "events_checkin",
-        "events_erasure",
-    ] {
+    for table in EVENT_TABLES {
         let mut r = query(
             data_dir,
             &format!(

@@ -7,7 +7,7 @@
 //! can reach the topic twice but is never lost; the `cohort-topic`, `cohort-partition` and
 //! `cohort-offset` headers identify repeats.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use cohort_pipeline::source::kafka::parse_split_label;
@@ -116,7 +116,7 @@ impl DeadLetterForwarder {
         }
     }
 
-    fn produce_file(&self, path: &PathBuf) -> Result<(), Box<dyn std::error::Error>> {
+    fn produce_file(&self, path: &Path) -> Result<(), Box<dyn std::error::Error>> {
         let file = std::fs::File::open(path)?;
         let reader = ParquetRecordBatchReaderBuilder::try_new(file)?.build()?;
         for batch in reader {

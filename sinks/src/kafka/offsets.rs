@@ -18,7 +18,7 @@ pub struct OffsetCommitter {
 impl OffsetCommitter {
     /// A committer for the group of `config`.
     pub fn new(config: &KafkaConfig) -> Result<Self, KafkaSinkError> {
-        let consumer = client_config(config, "offsets")
+        let consumer = client_config(config, "offsets", &[])
             .set("group.id", &config.group_id)
             .set("enable.auto.commit", "false")
             .create_with_context(KafkaContext::new("offset commits", config))

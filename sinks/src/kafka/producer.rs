@@ -46,16 +46,12 @@ pub struct KafkaProducer {
 impl KafkaProducer {
     /// A producer for `role` (named in logs and the client id).
     pub fn new(config: &KafkaConfig, role: &'static str) -> Result<Self, KafkaSinkError> {
-        let mut client = client_config(config, role);
-        client
-            .set("enable.idempotence", "true")
-            .set("acks", "all")
-            .set("linger.ms", "5");
-        // The user's librdkafka options win, as for every client.
-        for (key, value) in &config.librdkafka {
-            client.set(key, value);
-        }
-        let producer = client
+        let defaults = [
+            ("enable.idempotence", "true"),
+            ("acks", "all"),
+            ("linger.ms", "5"),
+        ];
+        let producer = client_config(config, role, &defaults)
             .create_with_context(KafkaContext::new(role, config))
             .map_err(KafkaSinkError::Config)?;
         Ok(KafkaProducer { producer })

@@ -12,13 +12,17 @@ use rdkafka::producer::ProducerContext;
 use super::KafkaConfig;
 
 /// The client settings every cohort Kafka client shares: bootstrap servers, a client id naming its
-/// role, then the user's librdkafka options (security settings among them), which win.
-pub fn client_config(config: &KafkaConfig, role: &str) -> ClientConfig {
+/// role, the role's `defaults`, then the user's librdkafka options (security settings among them),
+/// which win over both. Settings a role cannot work without are set by the caller afterwards.
+pub fn client_config(config: &KafkaConfig, role: &str, defaults: &[(&str, &str)]) -> ClientConfig {
     let mut client = ClientConfig::new();
     client
         .set("bootstrap.servers", &config.brokers)
         .set("client.id", format!("cohort-{role}"))
         .set_log_level(RDKafkaLogLevel::Warning);
+    for (key, value) in defaults {
+        client.set(*key, *value);
+    }
     for (key, value) in &config.librdkafka {
         client.set(key, value);
     }

@@ -72,21 +72,10 @@ pub fn parse_split_label(label: &str) -> Option<(&str, i32)> {
     Some((topic, partition.parse().ok()?))
 }
 
-/// A Kafka operation that failed in a way the pipeline cannot wait out.
+/// A Kafka client that cannot be set up (outages are waited out, never errors).
 #[derive(Debug, thiserror::Error)]
 pub enum KafkaSourceError {
     /// librdkafka refused the client configuration (a bad key or value).
     #[error("kafka client configuration: {0}")]
     Config(rdkafka::error::KafkaError),
-    /// A topic does not exist (cohort does not create topics: see `scripts/kafka-broker.sh`).
-    #[error("kafka topic {topic} does not exist on {brokers}")]
-    MissingTopic {
-        /// The topic.
-        topic: String,
-        /// The bootstrap servers asked.
-        brokers: String,
-    },
-    /// Assigning partitions failed.
-    #[error("kafka partition assignment: {0}")]
-    Assign(rdkafka::error::KafkaError),
 }
