@@ -35,8 +35,10 @@ install_tansu() {
   flock 8
   if ! installed; then
     echo "installing tansu $TANSU_VERSION into $TOOLS (once; about 20 minutes on 2 cores)" >&2
-    cargo install tansu --version "$TANSU_VERSION" --features dynostore,libsql --locked \
-      --root "$TOOLS" --quiet
+    # In cargo's own temporary target directory: cohort's build cache (CARGO_TARGET_DIR) would make
+    # this install and cohort's build wait on each other's lock.
+    env -u CARGO_TARGET_DIR cargo install tansu --version "$TANSU_VERSION" \
+      --features dynostore,libsql --locked --root "$TOOLS" --quiet
   fi
   exec 8>&-
 }

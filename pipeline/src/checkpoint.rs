@@ -47,6 +47,72 @@ pub struct SplitResume {
     /// while others moved on) and are not committed yet. `None` in checkpoints of older versions.
     #[serde(default)]
     pub uncommitted_from: Option<u64>,
+    /// The same rule as committed by earlier runs, still needed for positions at or after
+    /// `position`. A record is committed if *any* run committed it: a later run can pass a higher
+    /// bound at an earlier read position (its splits looked idle at start while another worker was
+    /// far ahead), so its rule alone does not cover what an earlier run committed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub earlier: Vec<CommittedRule>,
+}
+
+/// One run's replay rule for a split: records it assigned a time below `upto` and read before
+/// position `before` (`None`: any position) are committed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommittedRule {
+    /// The run's committed bound for the split.
+    pub upto: u64,
+    /// The split's read position when that run's capability passed `upto`.
+    pub before: Option<u64>,
+}
+
+impl CommittedRule {
+    /// Whether the record at `position`, assigned `time` by the split's own watermark, is covered.
+    pub fn covers(&self, position: u64, time: u64) -> bool {
+        time < self.upto && self.before.is_none_or(|before| position < before)
+    }
+
+    /// Whether every record this rule covers is also covered by `other`.
+    fn within(&self, other: &CommittedRule) -> bool {
+        self.upto <= other.upto
+            && match (self.before, other.before) {
+                (_, None) => true,
+                (None, Some(_)) => false,
+                (Some(a), Some(b)) => a <= b,
+            }
+    }
+}
+
+impl SplitResume {
+    /// The rule of the run that committed last.
+    pub fn latest_rule(&self) -> CommittedRule {
+        CommittedRule {
+            upto: self.committed_upto,
+            before: self.uncommitted_from,
+        }
+    }
+
+    /// The latest run's rule followed by the earlier runs' rules.
+    pub fn rules(&self) -> Vec<CommittedRule> {
+        std::iter::once(self.latest_rule())
+            .chain(self.earlier.iter().copied())
+            .collect()
+    }
+
+    /// Keeps the earlier rules that still matter: some record at or after `position` that the latest
+    /// rule does not cover. Keeps checkpoints small as reading moves on.
+    pub fn prune_earlier(&mut self) {
+        let latest = self.latest_rule();
+        let position = self.position;
+        let mut kept: Vec<CommittedRule> = Vec::new();
+        for rule in std::mem::take(&mut self.earlier) {
+            let reaches_replay = rule.before.is_none_or(|before| before > position);
+            if reaches_replay && !rule.within(&latest) && !kept.iter().any(|k| rule.within(k)) {
+                kept.retain(|k| !k.within(&rule));
+                kept.push(rule);
+            }
+        }
+        self.earlier = kept;
+    }
 }
 
 /// What one commit records: enough to resume every split exactly where the committed output ends.

@@ -140,24 +140,30 @@ fn apply_progress(checkpoint: &mut Checkpoint, progress: &mut Vec<SplitState>, u
             // No state at or below the bound and no earlier one: nothing of the split is committed.
             (None, None) => continue,
         };
+        let mut earlier = old.map(|o| o.earlier.clone()).unwrap_or_default();
         let (committed_upto, uncommitted_from) = match old {
             // A bound that does not move on keeps its position rule: records this run emitted at the
             // split's resumed bound (clamped up to it) lie after the old `uncommitted_from`.
             Some(old) if old.committed_upto >= upto => (old.committed_upto, old.uncommitted_from),
-            _ => match best.get(split) {
-                Some(state) if state.boundary == upto => (upto, Some(state.read_upto)),
-                _ => (upto, after.get(split).map(|next| next.read_upto)),
-            },
+            _ => {
+                // The old rule may be an earlier run's: what it covers stays committed. (A rule of
+                // this run is within the new one and is pruned.)
+                earlier.extend(old.map(SplitResume::latest_rule));
+                match best.get(split) {
+                    Some(state) if state.boundary == upto => (upto, Some(state.read_upto)),
+                    _ => (upto, after.get(split).map(|next| next.read_upto)),
+                }
+            }
         };
-        checkpoint.splits.insert(
-            split.to_string(),
-            SplitResume {
-                position,
-                max_ts_ms,
-                committed_upto,
-                uncommitted_from,
-            },
-        );
+        let mut resume = SplitResume {
+            position,
+            max_ts_ms,
+            committed_upto,
+            uncommitted_from,
+            earlier,
+        };
+        resume.prune_earlier();
+        checkpoint.splits.insert(split.to_string(), resume);
     }
     progress.retain(|s| s.boundary > upto);
 }
@@ -211,6 +217,7 @@ mod tests {
                 max_ts_ms: None,
                 committed_upto: 40,
                 uncommitted_from: Some(4),
+                earlier: Vec::new(),
             },
         );
         // A resumed run whose worker starts below this split's bound (another split holds it back).
@@ -221,5 +228,38 @@ mod tests {
             (r.position, r.committed_upto, r.uncommitted_from),
             (6, 40, Some(4))
         );
+    }
+
+    #[test]
+    fn what_an_earlier_run_committed_stays_committed_when_a_later_run_passes_a_higher_bound_sooner()
+    {
+        // Run 1 commits bound 10; its capability passed 10 when the split had read up to 50, and
+        // the earliest record emitted at 10 or later is at 20.
+        let mut checkpoint = Checkpoint::empty(2, "x".into());
+        let mut progress = vec![state(0, 0, 0), state(10, 20, 40), state(12, 20, 50)];
+        apply_progress(&mut checkpoint, &mut progress, 10);
+        assert_eq!(checkpoint.splits["s"].latest_rule().before, Some(40));
+
+        // Run 2 resumes at 20. Its split looks idle at first, and the capability follows another
+        // worker straight to 30 before anything is read: this run's rule covers less than run 1's.
+        let mut progress = vec![state(10, 20, 20), state(30, 20, 20)];
+        apply_progress(&mut checkpoint, &mut progress, 30);
+        let resume = &checkpoint.splits["s"];
+        assert_eq!(resume.latest_rule().before, Some(20));
+        let rules = resume.rules();
+        let committed = |position, time| rules.iter().any(|r| r.covers(position, time));
+        // Run 1 emitted the record at 30 at its own time 5 and committed it; run 2 skipped it.
+        assert!(committed(30, 5), "a third run would write it again");
+        // Run 2 read the record at 45 after passing 30, so emitted it at 30 or later: not committed.
+        assert!(!committed(45, 12));
+        // Serialised and read back, the rule survives.
+        let text = serde_json::to_string(&checkpoint).unwrap();
+        let back: Checkpoint = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, checkpoint);
+
+        // Once reading has moved past 40 (run 1's read position), run 1's rule is dropped.
+        let mut progress = vec![state(31, 60, 60)];
+        apply_progress(&mut checkpoint, &mut progress, 31);
+        assert!(checkpoint.splits["s"].earlier.is_empty());
     }
 }

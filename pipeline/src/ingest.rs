@@ -12,7 +12,7 @@ use cohort_schemas::{Decoder, Reason};
 use timely::dataflow::operators::generic::operator::source;
 use timely::dataflow::{Scope, Stream};
 
-use crate::checkpoint::{SplitResume, SplitState};
+use crate::checkpoint::{CommittedRule, SplitResume, SplitState};
 use crate::metrics::Metrics;
 use crate::record::Record;
 use crate::source::{Discover, SourceError, Split, WorkerSplits};
@@ -54,10 +54,9 @@ const IDLE_POLL: Duration = Duration::from_millis(10);
 struct Reader {
     split: Box<dyn Split>,
     watermark: Watermark,
-    /// Records assigned a time below this were committed by an earlier run: dropped on replay...
-    committed_upto: u64,
-    /// ...if they lie before this position (see [`SplitResume::uncommitted_from`]).
-    uncommitted_from: u64,
+    /// What earlier runs committed: a record one of these covers is dropped on replay (see
+    /// [`SplitResume::uncommitted_from`] and [`SplitResume::earlier`]).
+    committed: Vec<CommittedRule>,
     /// Records are emitted no earlier than this: the worker's capability, which may have moved past
     /// the split's own watermark while the split was idle.
     floor: u64,
@@ -75,22 +74,19 @@ impl Reader {
         lateness_ms: i64,
         floor: u64,
     ) -> Result<Self, SourceError> {
-        let (watermark, committed_upto, uncommitted_from) = match resume {
+        let (watermark, committed) = match resume {
             Some(r) => {
                 split.seek(r.position)?;
-                (
-                    Watermark::new(lateness_ms, r.max_ts_ms),
-                    r.committed_upto,
-                    r.uncommitted_from.unwrap_or(u64::MAX),
-                )
+                (Watermark::new(lateness_ms, r.max_ts_ms), r.rules())
             }
-            None => (Watermark::new(lateness_ms, None), 0, u64::MAX),
+            None => (Watermark::new(lateness_ms, None), Vec::new()),
         };
+        // Output below the highest committed bound is complete: nothing more may be emitted there.
+        let committed_upto = committed.iter().map(|r| r.upto).max().unwrap_or(0);
         Ok(Reader {
             split,
             watermark,
-            committed_upto,
-            uncommitted_from,
+            committed,
             floor: floor.max(committed_upto),
             open: BTreeMap::new(),
             done: false,
@@ -258,8 +254,7 @@ fn read_batch(
     let Reader {
         split,
         watermark,
-        committed_upto,
-        uncommitted_from,
+        committed,
         floor,
         open,
         ..
@@ -298,7 +293,7 @@ fn read_batch(
                 (t, Record::Dead(dead(t, rejection.reason, rejection.detail, None, None)))
             }
         };
-        if position < *uncommitted_from && time < *committed_upto {
+        if committed.iter().any(|rule| rule.covers(position, time)) {
             metrics.replay_skipped();
             return;
         }
