@@ -8,8 +8,12 @@
 //!
 //! `cohort-benches kafka --events N`: Kafka consume → lake + serving throughput over a preloaded
 //! backlog, and end-to-end latency at a fixed offered rate (see [`kafka`]).
+//!
+//! `cohort-benches recs`: the recommendation dataflow's interactions/s per core, freshness at a fixed
+//! offered rate and resident memory per retained interaction (see [`recs`]).
 
 mod kafka;
+mod recs;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -60,6 +64,8 @@ enum Bench {
         #[arg(long, default_value_t = 20)]
         seconds: u64,
     },
+    /// Recommendations: interactions/s per core, freshness at a fixed rate, memory per interaction.
+    Recs(recs::RecsBench),
     /// One whole-path run in this process; prints a JSON line (used by `ingest`).
     #[command(hide = true)]
     IngestOnce {
@@ -93,6 +99,7 @@ fn main() -> Result<()> {
             rate,
             seconds,
         }),
+        Bench::Recs(bench) => recs::run(bench),
         Bench::IngestOnce {
             input,
             data_dir,
@@ -207,11 +214,17 @@ fn ingest_once(input: &Path, data_dir: &Path, workers: usize) -> Result<()> {
 
 /// Peak resident set size of this process (VmHWM), in MiB.
 fn peak_rss_mib() -> Result<f64> {
+    status_mib("VmHWM:")
+}
+
+/// A memory figure of this process from /proc/self/status (`field` with its colon, e.g. `VmRSS:`),
+/// in MiB.
+fn status_mib(field: &str) -> Result<f64> {
     let status = std::fs::read_to_string("/proc/self/status")?;
     let kb: f64 = status
         .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .find_map(|l| l.strip_prefix(field))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .context("no VmHWM line")?;
+        .with_context(|| format!("no {field} line in /proc/self/status"))?;
     Ok(kb / 1024.0)
 }

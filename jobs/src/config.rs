@@ -28,6 +28,9 @@ pub struct Config {
     pub validation: Limits,
     /// Where results go.
     pub output: Output,
+    /// The recommendation job.
+    #[serde(default)]
+    pub recs: crate::recs::RecsConfig,
 }
 
 /// `[runtime]`.
@@ -159,6 +162,9 @@ impl Config {
         }
         if self.validation.min_ts_ms >= self.validation.max_ts_ms {
             return bad("validation.min_ts_ms", "must be below validation.max_ts_ms");
+        }
+        if let Some((key, message)) = self.recs.invalid() {
+            return bad(key, message);
         }
         if let SourceSpec::Kafka(kafka) = &self.source {
             let unknown = kafka.unknown_topic_keys();

@@ -15,10 +15,13 @@ use cohort_pipeline::stage::stage;
 use cohort_pipeline::{Metrics, SourceSpec};
 use cohort_schemas::Decoder;
 use cohort_sinks::{LakeLayout, ParquetEpochWriter, SqliteStore};
+use timely::dataflow::operators::Concat;
 
 use crate::kafka_outputs::KafkaOutputs;
 
 use crate::config::Config;
+use crate::recs::replay::lake_facts;
+use crate::recs::serve::{RecsStart, serving_changes};
 
 /// The job name under which checkpoints are stored.
 pub const JOB: &str = "ingest";
@@ -79,12 +82,15 @@ pub fn run(
     let manifest = layout.root.join("_manifest").join(format!("{JOB}.json"));
     let source = config.source.describe();
     let workers = config.runtime.workers;
-    let (checkpoint, recovered_files) = {
+    let (checkpoint, recovered_files, committed_rows) = {
         let store = SqliteStore::open(&db, JOB)?;
         let recovery = store.recover(&layout)?;
         let last = store.last_checkpoint()?;
-        (last, recovery.published)
+        let rows = store.derived_rows()?;
+        (last, recovery.published, rows)
     };
+    let recs = config.recs.enabled.then(|| config.recs.clone());
+    let committed_rows = std::sync::Mutex::new(Some(committed_rows));
     // Kafka checkpoints are per partition, whoever owns it: any worker count can resume them.
     let rescalable = matches!(config.source, SourceSpec::Kafka(_));
     let resume = match checkpoint {
@@ -139,6 +145,22 @@ pub fn run(
         let checkpoint = resume.clone();
         let metrics = Arc::clone(&worker_metrics);
         let settings = settings.clone();
+        let recs_start = match &recs {
+            Some(_) => Some(RecsStart {
+                replay: lake_facts(&layout.root, index, peers).map_err(|e| e.to_string())?,
+                committed: if index == 0 {
+                    committed_rows
+                        .lock()
+                        .ok()
+                        .and_then(|mut rows| rows.take())
+                        .unwrap_or_default()
+                } else {
+                    Vec::new()
+                },
+            }),
+            None => None,
+        };
+        let recs = recs.clone();
         worker.dataflow::<u64, _, _>(move |scope| -> Result<(), String> {
             let records = ingest(
                 scope,
@@ -148,6 +170,13 @@ pub fn run(
                 Arc::clone(&metrics),
             )
             .map_err(|e| e.to_string())?;
+            let records = match (recs, recs_start) {
+                (Some(recs), Some(start)) => {
+                    let changes = serving_changes(records.clone(), &recs, start);
+                    records.concat(changes)
+                }
+                _ => records,
+            };
             let staged = stage(records, writer, interval, max_buffered);
             commit(
                 staged,

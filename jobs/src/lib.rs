@@ -10,4 +10,5 @@ pub mod ingest_job;
 pub mod kafka_outputs;
 pub mod produce;
 pub mod query;
+pub mod recs;
 pub mod summary;

@@ -13,7 +13,20 @@ use serde_json::Value;
 fn lake_is_readable_by_pyarrow() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    run_generate(30_000, 9, &data);
+    // With recommendations on, so their change-record table is read back too.
+    let mut run = cohort_with_recs();
+    run.args([
+        "run",
+        "--source",
+        "generate",
+        "--events",
+        "30000",
+        "--seed",
+        "9",
+        "--data-dir",
+    ])
+    .arg(&data);
+    ok(run);
     let python = std::env::var("COHORT_PYTHON").unwrap_or_else(|_| "python3".to_string());
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../scripts/lake_checksums.py");
     let out = Command::new(&python).arg(script).arg(&data).output().unwrap_or_else(|e| {
@@ -27,17 +40,24 @@ fn lake_is_readable_by_pyarrow() {
     let py: Value = serde_json::from_slice(&out.stdout).unwrap();
     let tables = py.as_object().unwrap();
     assert!(tables.len() >= 8, "{py}");
+    assert!(tables.contains_key("recommendations"), "{py}");
     for (table, sums) in tables {
         let rows = query_u64(&data, &format!("SELECT count(*) FROM {table}"));
         assert_eq!(sums["rows"].as_u64().unwrap(), rows, "{table} rows");
-        let ts = query(
+        // Event tables sum their event times; change-record tables their epochs.
+        let (column, key) = if sums.get("epoch_sum").is_some() {
+            ("epoch", "epoch_sum")
+        } else {
+            ("ts", "ts_sum")
+        };
+        let sum = query(
             &data,
-            &format!("SELECT coalesce(sum(CAST(ts AS BIGINT)), 0) FROM {table}"),
+            &format!("SELECT coalesce(sum(CAST({column} AS BIGINT)), 0) FROM {table}"),
         );
         assert_eq!(
-            sums["ts_sum"].as_i64().unwrap().to_string(),
-            ts[0][0],
-            "{table} ts"
+            sums[key].as_i64().unwrap().to_string(),
+            sum[0][0],
+            "{table} {column}"
         );
         if let Some(len) = sums.get("event_id_len_sum") {
             let df = query_u64(

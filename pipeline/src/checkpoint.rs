@@ -171,6 +171,9 @@ pub struct Staged {
     pub progress: Vec<SplitState>,
     /// Counters of what was staged (events per kind, dead letters per reason).
     pub counts: BTreeMap<String, u64>,
+    /// Changes of derived serving tables below `upto`, consolidated.
+    #[serde(default)]
+    pub serving: Vec<cohort_schemas::serving::ServingChange>,
 }
 
 /// A sink or store failure. The pipeline stops at the last good checkpoint; a restart resumes there.
@@ -208,6 +211,12 @@ pub trait EpochWriter {
 
 /// Makes staged output visible together with the checkpoint. Implemented by the serving database.
 pub trait CommitStore {
-    /// Atomically records `checkpoint` and `files`, then publishes the files.
-    fn commit(&mut self, checkpoint: &Checkpoint, files: &[StagedFile]) -> Result<(), SinkError>;
+    /// Atomically records `checkpoint`, `files` and the derived-table changes `serving` (consolidated:
+    /// each row once, -1 deletes it, +1 inserts it), then publishes the files.
+    fn commit(
+        &mut self,
+        checkpoint: &Checkpoint,
+        files: &[StagedFile],
+        serving: &[cohort_schemas::serving::ServingChange],
+    ) -> Result<(), SinkError>;
 }

@@ -10,6 +10,8 @@ use timely::dataflow::Stream;
 use timely::dataflow::channels::pact::Exchange;
 use timely::dataflow::operators::generic::Operator;
 
+use cohort_schemas::serving::{ServingChange, consolidate};
+
 use crate::checkpoint::{Checkpoint, CommitStore, SplitResume, SplitState, Staged, StagedFile};
 use crate::metrics::Metrics;
 
@@ -43,6 +45,7 @@ pub fn commit<'s, S, A>(
     let peers = scope.peers();
     let mut logs: Vec<WorkerLog> = (0..peers).map(|_| WorkerLog::default()).collect();
     let mut files: Vec<StagedFile> = Vec::new();
+    let mut serving: Vec<ServingChange> = Vec::new();
     let mut pending = false;
     let mut finished = false;
     let mut last_commit = Instant::now();
@@ -63,6 +66,7 @@ pub fn commit<'s, S, A>(
                             log.upto = Some(s.upto);
                             log.progress.extend(s.progress);
                             files.extend(s.files);
+                            serving.extend(s.serving);
                             for (k, v) in s.counts {
                                 *checkpoint.totals.entry(k).or_insert(0) += v;
                             }
@@ -97,7 +101,8 @@ pub fn commit<'s, S, A>(
                         "stagings reached a worker without the serving store; only worker 0 commits"
                     );
                 };
-                if let Err(e) = store.commit(&checkpoint, &files) {
+                let changes = consolidate(std::mem::take(&mut serving));
+                if let Err(e) = store.commit(&checkpoint, &files, &changes) {
                     panic!("commit failed; the previous checkpoint stands, rerun to resume: {e}");
                 }
                 metrics.committed(checkpoint.epoch, files.len() as u64, rows);

@@ -2,6 +2,7 @@
 
 use cohort_schemas::Event;
 use cohort_schemas::lake::DeadLetter;
+use cohort_schemas::serving::ServingChange;
 
 use crate::checkpoint::SplitState;
 
@@ -15,4 +16,7 @@ pub enum Record {
     /// A split's resume state for a timely time boundary, emitted just before its worker's capability
     /// passes that boundary. Sinks forward it to the committer with their staged output.
     Progress(SplitState),
+    /// A change of a derived serving table (at the time the change happened). Stages consolidate
+    /// them; the committer applies them in the checkpoint's transaction.
+    Serving(ServingChange),
 }

@@ -9,6 +9,8 @@ use timely::dataflow::Stream;
 use timely::dataflow::channels::pact::Pipeline;
 use timely::dataflow::operators::generic::Operator;
 
+use cohort_schemas::serving::{ServingChange, ServingRow};
+
 use crate::checkpoint::{EpochWriter, Staged};
 use crate::record::Record;
 
@@ -64,10 +66,12 @@ pub fn stage<'s, W: EpochWriter + 'static>(
             let mut rows = Vec::new();
             let mut progress = Vec::new();
             let mut counts = BTreeMap::new();
+            let mut serving = ServingChanges::default();
             for (time, records) in ready {
                 for record in records {
                     match record {
                         Record::Progress(p) => progress.push(p),
+                        Record::Serving(change) => serving.add(time, change),
                         Record::Event(ref e) => {
                             *counts.entry(e.kind().table().to_string()).or_insert(0) += 1;
                             rows.push((time, record));
@@ -81,6 +85,12 @@ pub fn stage<'s, W: EpochWriter + 'static>(
                     }
                 }
             }
+            let serving = serving.finish();
+            rows.extend(
+                serving
+                    .iter()
+                    .map(|(time, change)| (*time, Record::Serving(change.clone()))),
+            );
             let files = writer.stage(&rows).unwrap_or_else(|e| {
                 panic!("staging output failed; the last checkpoint stands, rerun to resume: {e}")
             });
@@ -91,6 +101,7 @@ pub fn stage<'s, W: EpochWriter + 'static>(
                 files,
                 progress,
                 counts,
+                serving: serving.into_iter().map(|(_, change)| change).collect(),
             });
             seq += 1;
             last = Instant::now();
@@ -101,4 +112,29 @@ pub fn stage<'s, W: EpochWriter + 'static>(
             }
         }
     })
+}
+
+/// Serving-table changes of one staging, summed per row: a row that appeared and disappeared again
+/// (or a replayed row that matches the committed one) leaves nothing to write.
+#[derive(Default)]
+struct ServingChanges {
+    /// Per row: the net diff and the latest time a change of it happened.
+    rows: BTreeMap<ServingRow, (i64, u64)>,
+}
+
+impl ServingChanges {
+    fn add(&mut self, time: u64, change: ServingChange) {
+        let slot = self.rows.entry(change.row).or_insert((0, time));
+        slot.0 += change.diff;
+        slot.1 = slot.1.max(time);
+    }
+
+    /// The net changes, each with the time of its latest contribution.
+    fn finish(self) -> Vec<(u64, ServingChange)> {
+        self.rows
+            .into_iter()
+            .filter(|(_, (diff, _))| *diff != 0)
+            .map(|(row, (diff, time))| (time, ServingChange { row, diff }))
+            .collect()
+    }
 }

@@ -16,6 +16,7 @@ pub mod event;
 pub mod json_schema;
 pub mod lake;
 pub mod reject;
+pub mod serving;
 pub mod time;
 
 pub use event::{Decoder, Event, Kind, Limits, Payload};

@@ -4,8 +4,9 @@
 //!
 //! - [`lake::ParquetEpochWriter`] (an `EpochWriter`) writes each worker's records as Parquet files under
 //!   `<data-dir>/staging/`, invisible to readers;
-//! - [`serving::SqliteStore`] (a `CommitStore`) records the checkpoint and the staged files in one
-//!   transaction of the serving database, then renames the files into the Hive-partitioned lake under
+//! - [`serving::SqliteStore`] (a `CommitStore`) records the checkpoint, the staged files and the
+//!   changes of the derived serving tables (`recommendations`, `similar_items`) in one transaction of
+//!   the serving database, then renames the files into the Hive-partitioned lake under
 //!   `<data-dir>/lake/<table>/date=YYYY-MM-DD/hour=HH/`.
 //!
 //! [`kafka`] produces committed output (dead letters, later alerts) to Kafka with an idempotent

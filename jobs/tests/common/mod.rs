@@ -11,6 +11,13 @@ pub fn cohort() -> Command {
     Command::new(env!("CARGO_BIN_EXE_cohort"))
 }
 
+/// The `cohort` binary with the recommendation job on (`[recs] enabled`, off by default).
+pub fn cohort_with_recs() -> Command {
+    let mut cmd = cohort();
+    cmd.env("COHORT__RECS__ENABLED", "true");
+    cmd
+}
+
 /// Runs a command, failing the test with its output when it does not exit 0.
 pub fn ok(mut cmd: Command) -> Output {
     let out = cmd.output().unwrap();
@@ -57,7 +64,15 @@ pub fn run_generate(events: u64, seed: u64, data_dir: &Path) -> String {
 
 /// `cohort run --source file` over `input` into `data_dir`.
 pub fn run_file(input: &Path, data_dir: &Path, extra: &[&str]) -> String {
-    let mut cmd = cohort();
+    run_file_with(cohort(), input, data_dir, extra)
+}
+
+/// `run_file` with the recommendation job on.
+pub fn run_file_with_recs(input: &Path, data_dir: &Path, extra: &[&str]) -> String {
+    run_file_with(cohort_with_recs(), input, data_dir, extra)
+}
+
+fn run_file_with(mut cmd: Command, input: &Path, data_dir: &Path, extra: &[&str]) -> String {
     cmd.args(["run", "--source", "file", "--input"])
         .arg(input)
         .arg("--data-dir")

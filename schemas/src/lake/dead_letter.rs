@@ -7,9 +7,9 @@ use datafusion::arrow::array::{
     StringBuilder, TimestampMillisecondArray, TimestampMillisecondBuilder,
 };
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
-use datafusion::arrow::error::ArrowError;
 use datafusion::arrow::record_batch::RecordBatch;
 
+use super::batch::{BatchBuilder, TableColumns};
 use super::read::ReadError;
 use super::timestamp_type;
 use crate::reject::Reason;
@@ -55,7 +55,10 @@ pub fn dead_letter_schema() -> SchemaRef {
 }
 
 /// Accumulates dead letters into a record batch of [`dead_letter_schema`].
-pub struct DeadLetterBatchBuilder {
+pub type DeadLetterBatchBuilder = BatchBuilder<DeadLetterColumns>;
+
+/// The column builders of `dead_letters`.
+pub struct DeadLetterColumns {
     ts: TimestampMillisecondBuilder,
     reason: StringBuilder,
     detail: StringBuilder,
@@ -65,12 +68,11 @@ pub struct DeadLetterBatchBuilder {
     event_id: StringBuilder,
     raw: BinaryBuilder,
     key: BinaryBuilder,
-    rows: usize,
 }
 
-impl Default for DeadLetterBatchBuilder {
+impl Default for DeadLetterColumns {
     fn default() -> Self {
-        DeadLetterBatchBuilder {
+        DeadLetterColumns {
             ts: TimestampMillisecondBuilder::new().with_timezone("UTC"),
             reason: StringBuilder::new(),
             detail: StringBuilder::new(),
@@ -80,14 +82,18 @@ impl Default for DeadLetterBatchBuilder {
             event_id: StringBuilder::new(),
             raw: BinaryBuilder::new(),
             key: BinaryBuilder::new(),
-            rows: 0,
         }
     }
 }
 
-impl DeadLetterBatchBuilder {
-    /// Appends one dead letter.
-    pub fn append(&mut self, d: &DeadLetter) {
+impl TableColumns for DeadLetterColumns {
+    type Row<'a> = &'a DeadLetter;
+
+    fn schema(&self) -> SchemaRef {
+        dead_letter_schema()
+    }
+
+    fn push(&mut self, d: &DeadLetter) {
         self.ts.append_value(d.ts_ms);
         self.reason.append_value(d.reason.code());
         self.detail.append_value(&d.detail);
@@ -97,22 +103,10 @@ impl DeadLetterBatchBuilder {
         self.event_id.append_option(d.event_id.as_deref());
         self.raw.append_value(&d.raw);
         self.key.append_option(d.key.as_deref());
-        self.rows += 1;
     }
 
-    /// Rows pending.
-    pub fn len(&self) -> usize {
-        self.rows
-    }
-
-    /// Whether no rows are pending.
-    pub fn is_empty(&self) -> bool {
-        self.rows == 0
-    }
-
-    /// The pending rows as a record batch; the builder is empty afterwards.
-    pub fn finish(&mut self) -> Result<RecordBatch, ArrowError> {
-        let arrays: Vec<ArrayRef> = vec![
+    fn finish(&mut self) -> Vec<ArrayRef> {
+        vec![
             Arc::new(self.ts.finish()),
             Arc::new(self.reason.finish()),
             Arc::new(self.detail.finish()),
@@ -122,9 +116,7 @@ impl DeadLetterBatchBuilder {
             Arc::new(self.event_id.finish()),
             Arc::new(self.raw.finish()),
             Arc::new(self.key.finish()),
-        ];
-        self.rows = 0;
-        RecordBatch::try_new(dead_letter_schema(), arrays)
+        ]
     }
 }
 

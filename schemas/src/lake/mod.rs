@@ -1,12 +1,15 @@
 //! The lake's tables as Arrow: schemas, and conversions between events and record batches.
 //!
-//! One table per event kind (`events_view`, ...) plus `dead_letters`. Columns follow the field registry
-//! (`event::fields`): the common fields, the kind's fields, then `extra` (unknown wire fields as JSON).
-//! Hive partition columns (`date`, `hour`) live in the directory names, not in the files.
+//! One table per event kind (`events_view`, ...) plus `dead_letters`, and `recommendations` (change
+//! records of the derived serving table). Event columns follow the field registry (`event::fields`):
+//! the common fields, the kind's fields, then `extra` (unknown wire fields as JSON). Hive partition
+//! columns (`date`, `hour`) live in the directory names, not in the files.
 
+mod batch;
 mod cells;
 mod dead_letter;
 mod read;
+mod recommendation;
 mod write;
 
 use std::sync::Arc;
@@ -15,11 +18,16 @@ use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit}
 
 use crate::event::{FieldSpec, Kind, Storage};
 
+pub use batch::{BatchBuilder, TableColumns};
 pub use dead_letter::{
-    DeadLetter, DeadLetterBatchBuilder, dead_letter_schema, dead_letters_from_batch,
+    DeadLetter, DeadLetterBatchBuilder, DeadLetterColumns, dead_letter_schema,
+    dead_letters_from_batch,
 };
 pub use read::{ReadError, events_from_batch};
-pub use write::EventBatchBuilder;
+pub use recommendation::{
+    RecommendationBatchBuilder, RecommendationChange, RecommendationColumns, recommendation_schema,
+};
+pub use write::{EventBatchBuilder, EventColumns};
 
 /// Version of the lake layout, stored in every Parquet file's key-value metadata.
 pub const LAKE_FORMAT_VERSION: &str = "1";
@@ -31,15 +39,17 @@ pub enum LakeTable {
     Events(Kind),
     /// Records that failed to decode or validate, or came too late.
     DeadLetters,
+    /// Change records of the `recommendations` serving table (+1 a row appeared, -1 it went).
+    Recommendations,
 }
 
 impl LakeTable {
-    /// Every ingest table, events first.
+    /// Every table, events first.
     pub fn all() -> impl Iterator<Item = LakeTable> {
         Kind::ALL
             .into_iter()
             .map(LakeTable::Events)
-            .chain(std::iter::once(LakeTable::DeadLetters))
+            .chain([LakeTable::DeadLetters, LakeTable::Recommendations])
     }
 
     /// The table's name, also its directory under the lake root.
@@ -47,6 +57,7 @@ impl LakeTable {
         match self {
             LakeTable::Events(kind) => kind.table(),
             LakeTable::DeadLetters => "dead_letters",
+            LakeTable::Recommendations => "recommendations",
         }
     }
 
@@ -60,6 +71,7 @@ impl LakeTable {
         match self {
             LakeTable::Events(kind) => event_schema(kind),
             LakeTable::DeadLetters => dead_letter_schema(),
+            LakeTable::Recommendations => recommendation_schema(),
         }
     }
 }

@@ -6,9 +6,8 @@ use datafusion::arrow::array::{
     ArrayRef, BooleanBuilder, Int64Builder, ListBuilder, StringBuilder, TimestampMillisecondBuilder,
 };
 use datafusion::arrow::datatypes::{DataType, Field, SchemaRef};
-use datafusion::arrow::error::ArrowError;
-use datafusion::arrow::record_batch::RecordBatch;
 
+use super::batch::{BatchBuilder, TableColumns};
 use super::cells::{Cell, visit_cells};
 use super::{columns_of, event_schema};
 use crate::event::{Event, FieldType, Kind, Storage};
@@ -67,33 +66,40 @@ impl ColumnBuilder {
 }
 
 /// Accumulates events of one kind and turns them into a record batch of the `events_<kind>` schema.
-pub struct EventBatchBuilder {
-    kind: Kind,
-    schema: SchemaRef,
-    columns: Vec<ColumnBuilder>,
-    extra: StringBuilder,
-    rows: usize,
-}
+pub type EventBatchBuilder = BatchBuilder<EventColumns>;
 
 impl EventBatchBuilder {
     /// An empty builder for events of `kind`.
     pub fn new(kind: Kind) -> Self {
-        EventBatchBuilder {
+        BatchBuilder::with_columns(EventColumns {
             kind,
             schema: event_schema(kind),
             columns: columns_of(kind)
                 .map(|f| ColumnBuilder::for_type(f.ty))
                 .collect(),
             extra: StringBuilder::new(),
-            rows: 0,
-        }
+        })
+    }
+}
+
+/// The column builders of `events_<kind>`.
+pub struct EventColumns {
+    kind: Kind,
+    schema: SchemaRef,
+    columns: Vec<ColumnBuilder>,
+    extra: StringBuilder,
+}
+
+impl TableColumns for EventColumns {
+    type Row<'a> = &'a Event;
+
+    fn schema(&self) -> SchemaRef {
+        self.schema.clone()
     }
 
-    /// Appends one event.
-    ///
     /// # Panics
     /// If the event's kind is not the builder's: callers route by kind, so this is a programming error.
-    pub fn append(&mut self, event: &Event) {
+    fn push(&mut self, event: &Event) {
         assert_eq!(event.kind(), self.kind, "event routed to the wrong table");
         let mut i = 0;
         visit_cells(event, &mut |cell| {
@@ -101,24 +107,11 @@ impl EventBatchBuilder {
             i += 1;
         });
         self.extra.append_option(event.extra.as_deref());
-        self.rows += 1;
     }
 
-    /// Rows appended since the last [`finish`](Self::finish).
-    pub fn len(&self) -> usize {
-        self.rows
-    }
-
-    /// Whether no rows are pending.
-    pub fn is_empty(&self) -> bool {
-        self.rows == 0
-    }
-
-    /// The pending rows as a record batch; the builder is empty afterwards.
-    pub fn finish(&mut self) -> Result<RecordBatch, ArrowError> {
+    fn finish(&mut self) -> Vec<ArrayRef> {
         let mut arrays: Vec<ArrayRef> = self.columns.iter_mut().map(|c| c.finish()).collect();
         arrays.push(Arc::new(self.extra.finish()));
-        self.rows = 0;
-        RecordBatch::try_new(self.schema.clone(), arrays)
+        arrays
     }
 }

@@ -7,8 +7,10 @@ use std::sync::Arc;
 
 use cohort_pipeline::checkpoint::{EpochWriter, SinkError, StagedFile};
 use cohort_pipeline::record::Record;
+use cohort_schemas::Event;
 use cohort_schemas::lake::{
-    DeadLetterBatchBuilder, EventBatchBuilder, LAKE_FORMAT_VERSION, LakeTable,
+    DeadLetter, DeadLetterBatchBuilder, EventBatchBuilder, LAKE_FORMAT_VERSION, LakeTable,
+    RecommendationBatchBuilder, RecommendationChange,
 };
 use cohort_schemas::time::partition_of_ms;
 use datafusion::arrow::record_batch::RecordBatch;
@@ -23,6 +25,31 @@ use super::LakeLayout;
 enum Builder {
     Events(EventBatchBuilder),
     Dead(Box<DeadLetterBatchBuilder>),
+    Recommendations(Box<RecommendationBatchBuilder>),
+}
+
+/// A record's row of the lake.
+enum Row<'a> {
+    Event(&'a Event),
+    Dead(&'a DeadLetter),
+    Recommendation(RecommendationChange<'a>),
+}
+
+impl<'a> Row<'a> {
+    /// The lake row of `record` at timely time `time`, with its table and event time (ms); `None`
+    /// for records the lake does not hold (progress, similar-item changes).
+    fn of(time: u64, record: &'a Record) -> Option<(LakeTable, i64, Row<'a>)> {
+        match record {
+            Record::Event(e) => Some((LakeTable::Events(e.kind()), e.ts_ms, Row::Event(e))),
+            Record::Dead(d) => Some((LakeTable::DeadLetters, d.ts_ms, Row::Dead(d))),
+            Record::Serving(change) => {
+                let row = RecommendationChange::of(time, change)?;
+                let ts_ms = i64::try_from(time).unwrap_or(i64::MAX).saturating_mul(1000);
+                Some((LakeTable::Recommendations, ts_ms, Row::Recommendation(row)))
+            }
+            Record::Progress(_) => None,
+        }
+    }
 }
 
 /// Writes a worker's records to staged Parquet files, one per (table, date, hour) per staging.
@@ -79,11 +106,9 @@ impl ParquetEpochWriter {
 impl EpochWriter for ParquetEpochWriter {
     fn stage(&mut self, records: &[(u64, Record)]) -> Result<Vec<StagedFile>, SinkError> {
         let mut groups: BTreeMap<(LakeTable, String, u32), Builder> = BTreeMap::new();
-        for (_, record) in records {
-            let (table, ts_ms) = match record {
-                Record::Event(e) => (LakeTable::Events(e.kind()), e.ts_ms),
-                Record::Dead(d) => (LakeTable::DeadLetters, d.ts_ms),
-                Record::Progress(_) => continue,
+        for (time, record) in records {
+            let Some((table, ts_ms, row)) = Row::of(*time, record) else {
+                continue;
             };
             let (date, hour) = partition_of_ms(ts_ms);
             let builder = groups
@@ -91,10 +116,12 @@ impl EpochWriter for ParquetEpochWriter {
                 .or_insert_with(|| match table {
                     LakeTable::Events(kind) => Builder::Events(EventBatchBuilder::new(kind)),
                     LakeTable::DeadLetters => Builder::Dead(Box::default()),
+                    LakeTable::Recommendations => Builder::Recommendations(Box::default()),
                 });
-            match (builder, record) {
-                (Builder::Events(b), Record::Event(e)) => b.append(e),
-                (Builder::Dead(b), Record::Dead(d)) => b.append(d),
+            match (builder, row) {
+                (Builder::Events(b), Row::Event(e)) => b.append(e),
+                (Builder::Dead(b), Row::Dead(d)) => b.append(d),
+                (Builder::Recommendations(b), Row::Recommendation(r)) => b.append(r),
                 _ => unreachable!("grouped by table above"),
             }
         }
@@ -103,6 +130,7 @@ impl EpochWriter for ParquetEpochWriter {
             let batch = match &mut builder {
                 Builder::Events(b) => b.finish(),
                 Builder::Dead(b) => b.finish(),
+                Builder::Recommendations(b) => b.finish(),
             }
             .map_err(|e| SinkError::new(format!("building a batch of {}", table.name()), e))?;
             let partition = PathBuf::from(table.name())
@@ -120,5 +148,89 @@ impl EpochWriter for ParquetEpochWriter {
             });
         }
         Ok(files)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use cohort_schemas::serving::{ServingChange, ServingRow};
+    use datafusion::arrow::array::{Float64Array, Int32Array, Int64Array, StringArray};
+    use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+
+    use super::*;
+
+    fn change(row: ServingRow, diff: i64) -> Record {
+        Record::Serving(ServingChange { row, diff })
+    }
+
+    fn rec(rank: u32, item: &str) -> ServingRow {
+        ServingRow::Recommendation {
+            community_id: "c".into(),
+            user_id: "u".into(),
+            rank,
+            item_id: item.into(),
+            score_micros: 2_500_000,
+            reason: "trending".into(),
+        }
+    }
+
+    #[test]
+    fn recommendation_changes_are_staged_per_hour_and_similar_items_skipped() {
+        let dir = tempfile::tempdir().unwrap();
+        let layout = LakeLayout::new(dir.path());
+        let mut writer = ParquetEpochWriter::new(layout.clone(), "run", 0);
+        // 2026-01-01T00:00:10Z and 01:00:00Z.
+        let (t0, t1) = (1_767_225_610, 1_767_229_200);
+        let similar = ServingRow::SimilarItem {
+            community_id: "c".into(),
+            item_id: "a".into(),
+            rank: 1,
+            other_item_id: "b".into(),
+            score_micros: 1,
+        };
+        let records = vec![
+            (t0, change(rec(1, "a"), 1)),
+            (t0, change(rec(2, "b"), -1)),
+            (t0, change(similar, 1)),
+            (t1, change(rec(1, "c"), 1)),
+        ];
+        let files = writer.stage(&records).unwrap();
+        let partitions: Vec<(String, u64)> = files
+            .iter()
+            .map(|f| {
+                let rel = f.path.strip_prefix(&layout.root).unwrap();
+                let dir = rel.parent().unwrap().to_string_lossy().into_owned();
+                (dir, f.rows)
+            })
+            .collect();
+        assert_eq!(
+            partitions,
+            vec![
+                ("recommendations/date=2026-01-01/hour=00".to_string(), 2),
+                ("recommendations/date=2026-01-01/hour=01".to_string(), 1),
+            ]
+        );
+        assert!(files.iter().all(|f| f.table == "recommendations"));
+
+        let file = File::open(&files[0].staged).unwrap();
+        let mut reader = ParquetRecordBatchReaderBuilder::try_new(file)
+            .unwrap()
+            .build()
+            .unwrap();
+        let batch = reader.next().unwrap().unwrap();
+        assert_eq!(batch.schema(), LakeTable::Recommendations.schema());
+        let column = |name: &str| batch.column_by_name(name).unwrap().clone();
+        let items = column("item_id");
+        let items = items.as_any().downcast_ref::<StringArray>().unwrap();
+        assert_eq!((items.value(0), items.value(1)), ("a", "b"));
+        let diff = column("diff");
+        let diff = diff.as_any().downcast_ref::<Int32Array>().unwrap();
+        assert_eq!((diff.value(0), diff.value(1)), (1, -1));
+        let epoch = column("epoch");
+        let epoch = epoch.as_any().downcast_ref::<Int64Array>().unwrap();
+        assert_eq!(epoch.value(1), t0 as i64);
+        let score = column("score");
+        let score = score.as_any().downcast_ref::<Float64Array>().unwrap();
+        assert_eq!(score.value(0), 2.5);
     }
 }

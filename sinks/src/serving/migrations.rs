@@ -31,4 +31,28 @@ pub(super) const MIGRATIONS: &[(i64, &str)] = &[
         forwarded_at TEXT NOT NULL
     );",
     ),
+    (
+        3,
+        "CREATE TABLE recommendations (
+        community_id TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        rank INTEGER NOT NULL,
+        item_id TEXT NOT NULL,
+        score REAL NOT NULL,
+        reason TEXT NOT NULL,
+        epoch INTEGER NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (community_id, user_id, rank)
+    ) WITHOUT ROWID;
+    CREATE TABLE similar_items (
+        community_id TEXT NOT NULL,
+        item_id TEXT NOT NULL,
+        rank INTEGER NOT NULL,
+        other_item_id TEXT NOT NULL,
+        score REAL NOT NULL,
+        epoch INTEGER NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (community_id, item_id, rank)
+    ) WITHOUT ROWID;",
+    ),
 ];

@@ -1,5 +1,6 @@
 //! Serving tables: what backend services read with plain SQL, and where checkpoints are committed.
 
+mod derived;
 mod forwarded;
 mod migrations;
 mod sqlite;

@@ -1,8 +1,10 @@
-//! The embedded serving database (SQLite, WAL mode): checkpoints and the lake's file list.
+//! The embedded serving database (SQLite, WAL mode): checkpoints, the lake's file list and the
+//! derived serving tables.
 
 use std::path::{Path, PathBuf};
 
 use cohort_pipeline::checkpoint::{Checkpoint, CommitStore, SinkError, StagedFile};
+use cohort_schemas::serving::ServingChange;
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::migrations::MIGRATIONS;
@@ -185,6 +187,7 @@ impl SqliteStore {
         &mut self,
         checkpoint: &Checkpoint,
         files: &[StagedFile],
+        serving: &[ServingChange],
     ) -> Result<(), StoreError> {
         sync_staged(files)?;
         let json = serde_json::to_string(checkpoint).expect("checkpoints always serialize");
@@ -221,6 +224,7 @@ impl SqliteStore {
                     .map_err(sql)?;
             }
         }
+        super::derived::apply(&tx, epoch, serving).map_err(sql)?;
         // Keep a short history for debugging; the newest row is the one that counts.
         tx.execute(
             "DELETE FROM checkpoints WHERE job = ?1 AND id < ?2 - 100
@@ -242,8 +246,13 @@ impl SqliteStore {
 }
 
 impl CommitStore for SqliteStore {
-    fn commit(&mut self, checkpoint: &Checkpoint, files: &[StagedFile]) -> Result<(), SinkError> {
-        self.commit_checkpoint(checkpoint, files)
+    fn commit(
+        &mut self,
+        checkpoint: &Checkpoint,
+        files: &[StagedFile],
+        serving: &[ServingChange],
+    ) -> Result<(), SinkError> {
+        self.commit_checkpoint(checkpoint, files, serving)
             .map_err(|e| SinkError::new("committing a checkpoint", e))
     }
 }

@@ -1,0 +1,121 @@
+//! `[recs]`: the recommendation job's settings.
+
+use serde::{Deserialize, Serialize};
+
+/// `[recs]` of the configuration file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RecsConfig {
+    /// Whether `cohort run` maintains recommendations at all.
+    pub enabled: bool,
+    /// Interaction weights per signal.
+    pub weights: Weights,
+    /// Per member, only the most recent `history` distinct items count (bounds co-occurrence cost).
+    pub history: usize,
+    /// Neighbours kept per item (`similar_items`, and the candidates of recommendations).
+    pub neighbours: usize,
+    /// Recommendations kept per member.
+    pub top_k: usize,
+    /// How co-occurrence is normalised.
+    pub similarity: Similarity,
+    /// Added to the cosine denominator: pairs seen together by few members count less.
+    pub shrink: f64,
+    /// A member's contribution to co-occurrence is divided by (history length)^damping, so members
+    /// who touch everything say less about any one pair.
+    pub member_damping: f64,
+    /// Also exclude items the member interacted with in any way (not only bought).
+    pub exclude_viewed: bool,
+    /// Members with fewer history items than this get the community's trending items.
+    pub min_history: usize,
+    /// Half-life of an interaction's weight in the trending score, hours.
+    pub trending_half_life_hours: u64,
+    /// Wall time over which `cohort run` gathers facts into one dataflow step, ms. Each step costs a
+    /// wave of recomputation; larger steps mean fewer waves but later results.
+    pub step_ms: u64,
+}
+
+/// Weight of each interaction signal.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Weights {
+    /// A view.
+    pub view: i64,
+    /// A like (until taken back).
+    pub like: i64,
+    /// A purchase or subscription of the item (until refunded).
+    pub purchase: i64,
+    /// A mention of the item in chat.
+    pub mention: i64,
+}
+
+/// Normalisation of item-item co-occurrence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Similarity {
+    /// co(i,j) / (sqrt(n_i n_j) + shrink).
+    Cosine,
+    /// co(i,j) / (n_i + n_j - co(i,j) + shrink).
+    Jaccard,
+}
+
+impl Default for Weights {
+    fn default() -> Self {
+        Weights {
+            view: 1,
+            like: 3,
+            purchase: 5,
+            mention: 2,
+        }
+    }
+}
+
+impl Default for RecsConfig {
+    fn default() -> Self {
+        RecsConfig {
+            enabled: false,
+            weights: Weights::default(),
+            history: 100,
+            neighbours: 50,
+            top_k: 20,
+            similarity: Similarity::Cosine,
+            shrink: 5.0,
+            member_damping: 0.5,
+            exclude_viewed: true,
+            min_history: 3,
+            trending_half_life_hours: 72,
+            step_ms: 1000,
+        }
+    }
+}
+
+impl RecsConfig {
+    /// The first setting that cannot work, as (key, message).
+    pub fn invalid(&self) -> Option<(&'static str, &'static str)> {
+        let w = &self.weights;
+        if [w.view, w.like, w.purchase, w.mention]
+            .iter()
+            .any(|&x| x < 0)
+        {
+            return Some(("recs.weights", "weights must not be negative"));
+        }
+        if self.history == 0 {
+            return Some(("recs.history", "must be at least 1"));
+        }
+        if self.neighbours == 0 {
+            return Some(("recs.neighbours", "must be at least 1"));
+        }
+        if self.top_k == 0 {
+            return Some(("recs.top_k", "must be at least 1"));
+        }
+        if !(self.shrink >= 0.0 && self.shrink.is_finite()) {
+            return Some(("recs.shrink", "must be a finite number >= 0"));
+        }
+        if !(0.0..=2.0).contains(&self.member_damping) {
+            return Some(("recs.member_damping", "must be between 0 and 2"));
+        }
+        if self.trending_half_life_hours == 0 {
+            return Some(("recs.trending_half_life_hours", "must be at least 1"));
+        }
+        None
+    }
+}

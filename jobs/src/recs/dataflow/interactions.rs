@@ -1,0 +1,106 @@
+//! From facts to interactions: one row per (community, member, item) with the member's strength of
+//! interest, after unlikes, refunds, item deletions and erasures have taken effect.
+
+use super::Coll;
+use crate::recs::config::{RecsConfig, Weights};
+use crate::recs::facts::{Fact, Signal};
+
+/// A member's standing interaction with one item.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+pub(crate) struct Interaction {
+    /// Sum of the weights of the signals that stand.
+    pub strength: i64,
+    /// The latest signal's event time, ms: orders the member's history by recency.
+    pub last_ts_ms: i64,
+    /// Whether a purchase stands (bought items are never recommended back).
+    pub bought: bool,
+}
+
+/// ((community, member, item), interaction), keyed for joins by the caller.
+pub(crate) type Pairs<'s> = Coll<'s, ((String, String, String), Interaction)>;
+
+/// The standing interactions of every member that was not erased, on items that are not deleted.
+pub(crate) fn interactions<'s>(facts: Coll<'s, Fact>, config: &RecsConfig) -> Pairs<'s> {
+    let erased = facts
+        .clone()
+        .flat_map(|f| match f {
+            Fact::Erasure { user_id } => Some(user_id),
+            _ => None,
+        })
+        .distinct();
+    let deleted = facts
+        .clone()
+        .flat_map(|f| match f {
+            Fact::Item {
+                community_id,
+                item_id,
+                deleted,
+                ts_ms,
+                event_id,
+                ..
+            } => Some(((community_id, item_id), (ts_ms, event_id, deleted))),
+            _ => None,
+        })
+        .reduce(|_item, states, out| {
+            // The latest state holds; `states` is sorted, so the last one is the latest.
+            if let Some(((_, _, true), _)) = states.last() {
+                out.push(((), 1));
+            }
+        })
+        .map(|(item, ())| item);
+    let weights = config.weights.clone();
+    facts
+        .flat_map(|f| match f {
+            Fact::Signal {
+                community_id,
+                user_id,
+                item_id,
+                signal,
+                ts_ms,
+            } => Some((user_id, (community_id, item_id, signal, ts_ms))),
+            _ => None,
+        })
+        .antijoin(erased)
+        .map(|(user, (community, item, signal, ts_ms))| ((community, item), (user, signal, ts_ms)))
+        .antijoin(deleted)
+        .map(|((community, item), (user, signal, ts_ms))| {
+            ((community, user, item), (signal, ts_ms))
+        })
+        .reduce(move |_pair, signals, out| {
+            if let Some(interaction) = standing(&weights, signals) {
+                out.push((interaction, 1));
+            }
+        })
+}
+
+/// What a pair's signals add up to, or `None` when nothing stands (all taken back, or zero weight).
+pub(crate) fn standing(
+    weights: &Weights,
+    signals: &[(&(Signal, i64), isize)],
+) -> Option<Interaction> {
+    let mut count = [0isize; 6];
+    let mut last_ts_ms = i64::MIN;
+    for ((signal, ts_ms), n) in signals {
+        count[*signal as usize] += n;
+        last_ts_ms = last_ts_ms.max(*ts_ms);
+    }
+    let n = |s: Signal| count[s as usize];
+    let bought = n(Signal::Purchase) > n(Signal::Refund);
+    let strength = [
+        (n(Signal::View) > 0, weights.view),
+        (n(Signal::Like) > n(Signal::Unlike), weights.like),
+        (bought, weights.purchase),
+        (n(Signal::Mention) > 0, weights.mention),
+    ]
+    .iter()
+    .filter(|(on, _)| *on)
+    .map(|(_, w)| w)
+    .sum();
+    (strength > 0).then_some(Interaction {
+        strength,
+        last_ts_ms,
+        bought,
+    })
+}

@@ -1,0 +1,162 @@
+//! The recommendation dataflow driven in-process, step by step: for evaluation and tests, and the
+//! batch recompute (`final_rows`) that tests compare the incremental job against.
+
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::rc::Rc;
+use std::sync::{Arc, Mutex};
+
+use cohort_schemas::serving::ServingRow;
+use differential_dataflow::input::{Input, InputSession};
+use timely::communication::Allocator;
+use timely::communication::allocator::thread::Thread;
+use timely::dataflow::ProbeHandle;
+use timely::worker::{Config as WorkerConfig, Worker};
+
+use super::config::RecsConfig;
+use super::dataflow::recommend;
+use super::facts::Fact;
+
+/// A member's list: (rank, item, score in millionths), in rank order.
+type List = BTreeSet<(u32, String, i64)>;
+
+/// The current rows, and an index of recommendation lists by member for quick lookups.
+#[derive(Default)]
+struct Current {
+    counts: BTreeMap<ServingRow, isize>,
+    lists: HashMap<(String, String), List>,
+}
+
+impl Current {
+    fn apply(&mut self, row: &ServingRow, diff: isize) {
+        let count = self.counts.entry(row.clone()).or_insert(0);
+        *count += diff;
+        if *count == 0 {
+            self.counts.remove(row);
+        }
+        if let ServingRow::Recommendation {
+            community_id,
+            user_id,
+            rank,
+            item_id,
+            score_micros,
+            ..
+        } = row
+        {
+            let key = (community_id.clone(), user_id.clone());
+            let entry = (*rank, item_id.clone(), *score_micros);
+            let list = self.lists.entry(key).or_default();
+            if diff > 0 {
+                list.insert(entry);
+            } else {
+                list.remove(&entry);
+            }
+        }
+    }
+}
+
+/// A single-worker recommendation dataflow held open between steps.
+pub struct RecsSession {
+    worker: Worker,
+    input: InputSession<u64, Fact, isize>,
+    probe: ProbeHandle<u64>,
+    current: Rc<RefCell<Current>>,
+    time: u64,
+}
+
+impl RecsSession {
+    /// A session with nothing applied yet.
+    pub fn new(config: RecsConfig) -> Self {
+        let mut worker = Worker::new(
+            WorkerConfig::default(),
+            Allocator::Thread(Thread::default()),
+            Some(std::time::Instant::now()),
+        );
+        let current = Rc::new(RefCell::new(Current::default()));
+        let sink = Rc::clone(&current);
+        let probe = ProbeHandle::new();
+        let handle = probe.clone();
+        let input = worker.dataflow::<u64, _, _>(move |scope| {
+            let (input, facts) = scope.new_collection();
+            recommend(facts, &config)
+                .inspect(move |(row, _, diff)| sink.borrow_mut().apply(row, *diff))
+                .probe_with(&handle);
+            input
+        });
+        RecsSession {
+            worker,
+            input,
+            probe,
+            current,
+            time: 0,
+        }
+    }
+
+    /// Applies `facts` as one step and runs the dataflow until every result of the step is out.
+    pub fn apply(&mut self, facts: Vec<Fact>) {
+        for fact in facts {
+            self.input.insert(fact);
+        }
+        self.time += 1;
+        self.input.advance_to(self.time);
+        self.input.flush();
+        let (worker, probe, time) = (&mut self.worker, &self.probe, self.time);
+        worker.step_while(|| probe.less_than(&time));
+    }
+
+    /// A member's current recommendations, in rank order: (item, score in millionths).
+    pub fn recommendations(&self, community_id: &str, user_id: &str) -> Vec<(String, i64)> {
+        let current = self.current.borrow();
+        current
+            .lists
+            .get(&(community_id.to_string(), user_id.to_string()))
+            .map(|list| {
+                list.iter()
+                    .map(|(_, item, score)| (item.clone(), *score))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Every current row of both derived tables.
+    pub fn rows(&self) -> Vec<ServingRow> {
+        rows_of(&self.current.borrow().counts)
+    }
+}
+
+/// The rows present (count > 0) in a consolidated map, each once.
+fn rows_of(counts: &BTreeMap<ServingRow, isize>) -> Vec<ServingRow> {
+    counts
+        .iter()
+        .filter(|(_, n)| **n > 0)
+        .map(|(row, _)| row.clone())
+        .collect()
+}
+
+/// The derived tables after applying every fact at once, with `workers` timely workers.
+pub fn final_rows(config: &RecsConfig, facts: Vec<Fact>, workers: usize) -> Vec<ServingRow> {
+    let facts = Arc::new(facts);
+    let out: Arc<Mutex<BTreeMap<ServingRow, isize>>> = Arc::default();
+    let sink = Arc::clone(&out);
+    let config = config.clone();
+    let run = timely::execute(timely::Config::process(workers.max(1)), move |worker| {
+        let (index, peers) = (worker.index(), worker.peers());
+        let sink = Arc::clone(&sink);
+        let mut input = worker.dataflow::<u64, _, _>(|scope| {
+            let (input, facts) = scope.new_collection();
+            recommend(facts, &config).inspect(move |(row, _, diff)| {
+                if let Ok(mut counts) = sink.lock() {
+                    *counts.entry(row.clone()).or_insert(0) += diff;
+                }
+            });
+            input
+        });
+        for fact in facts.iter().skip(index).step_by(peers) {
+            input.insert(fact.clone());
+        }
+    });
+    if let Err(e) = run.map(drop) {
+        panic!("the batch recommendation dataflow failed: {e}");
+    }
+    out.lock().map(|c| rows_of(&c)).unwrap_or_default()
+}
