@@ -11,8 +11,12 @@
 //!
 //! `cohort-benches recs`: the recommendation dataflow's interactions/s per core, freshness at a fixed
 //! offered rate and resident memory per retained interaction (see [`recs`]).
+//!
+//! `cohort-benches moderation`: the moderation path (normalisation, PII detection, classifier score)
+//! in messages/s on one core, per stage and whole (see [`moderation`]).
 
 mod kafka;
+mod moderation;
 mod recs;
 
 use std::path::{Path, PathBuf};
@@ -66,6 +70,8 @@ enum Bench {
     },
     /// Recommendations: interactions/s per core, freshness at a fixed rate, memory per interaction.
     Recs(recs::RecsBench),
+    /// Moderation path: messages/s per core for normalisation, PII detection, classifier, whole.
+    Moderation(moderation::ModerationBench),
     /// One whole-path run in this process; prints a JSON line (used by `ingest`).
     #[command(hide = true)]
     IngestOnce {
@@ -100,6 +106,7 @@ fn main() -> Result<()> {
             seconds,
         }),
         Bench::Recs(bench) => recs::run(bench),
+        Bench::Moderation(bench) => moderation::run(bench),
         Bench::IngestOnce {
             input,
             data_dir,

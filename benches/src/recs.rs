@@ -51,7 +51,8 @@ pub struct RecsBench {
     /// Interactions of the sustained-update run.
     #[arg(long, default_value_t = 200_000)]
     updates: usize,
-    /// Interactions per step in the preload and the sustained-update run.
+    /// Interactions per step in the preload and the sustained-update run (and the most a freshness
+    /// step takes).
     #[arg(long, default_value_t = 20_000)]
     step: usize,
     /// Offered rate of the freshness run, events/s.
@@ -60,14 +61,17 @@ pub struct RecsBench {
     /// Length of the freshness run, seconds.
     #[arg(long, default_value_t = 20)]
     seconds: u32,
-    /// Per member, the most recent H distinct items count (H).
-    #[arg(long, default_value_t = RecsConfig::default().history)]
+    /// Stop the freshness run this many seconds after the last arrival if it has not caught up.
+    #[arg(long, default_value_t = 30)]
+    max_lag: u32,
+    /// Per member, the most recent H distinct items count (H; issue 4 specifies 100).
+    #[arg(long, default_value_t = 100)]
     history: usize,
-    /// Neighbours kept per item (M).
-    #[arg(long, default_value_t = RecsConfig::default().neighbours)]
+    /// Neighbours kept per item (M; issue 4 specifies 50 for this benchmark).
+    #[arg(long, default_value_t = 50)]
     neighbours: usize,
-    /// Recommendations per member (K).
-    #[arg(long, default_value_t = RecsConfig::default().top_k)]
+    /// Recommendations per member (K; issue 4 specifies 20).
+    #[arg(long, default_value_t = 20)]
     top_k: usize,
     /// Seed of the generated traffic.
     #[arg(long, default_value_t = 7)]
@@ -336,7 +340,13 @@ pub fn run(bench: RecsBench) -> Result<()> {
     );
 
     // 3. Freshness on the clock.
-    let fresh = freshness(&mut driver, freshness_events, f64::from(bench.rate));
+    let fresh = freshness(
+        &mut driver,
+        freshness_events,
+        f64::from(bench.rate),
+        bench.step,
+        f64::from(bench.max_lag),
+    );
     let rss_end = crate::status_mib("VmRSS:")?;
     let peak = crate::status_mib("VmHWM:")?;
     println!("memory at the end: RSS {rss_end:.0} MiB, peak {peak:.0} MiB");
@@ -378,15 +388,25 @@ pub fn run(bench: RecsBench) -> Result<()> {
     Ok(())
 }
 
-/// Phase 3: event k of `n` arrives at k / `rate` s; every step takes all that has arrived.
-fn freshness(driver: &mut Driver, n: usize, rate: f64) -> serde_json::Value {
+/// Phase 3: event k of `n` arrives at k / `rate` s; every step takes all that has arrived, up to
+/// `max_step` events (so one slow step does not snowball into a giant one). The run stops once
+/// everything is applied or `max_lag` s after the last arrival; events still waiting then count with
+/// their wait so far (a lower bound).
+fn freshness(
+    driver: &mut Driver,
+    n: usize,
+    rate: f64,
+    max_step: usize,
+    max_lag: f64,
+) -> serde_json::Value {
     let first = driver.next;
+    let deadline = n as f64 / rate + max_lag;
     let t0 = Instant::now();
     let mut fresh = Vec::with_capacity(n);
     let mut sizes = Vec::new();
     let mut backlog = None;
-    while driver.next < first + n {
-        let now = t0.elapsed().as_secs_f64();
+    let mut now = 0.0;
+    while driver.next < first + n && now < deadline {
         let arrived = ((now * rate) as usize + 1).min(n);
         let done = driver.next - first;
         if arrived == n && backlog.is_none() {
@@ -394,28 +414,45 @@ fn freshness(driver: &mut Driver, n: usize, rate: f64) -> serde_json::Value {
         }
         if arrived <= done {
             std::thread::sleep(Duration::from_secs_f64((done as f64 / rate - now).max(0.0)));
-            continue;
+        } else {
+            let end = arrived.min(done + max_step);
+            driver.step(end - done);
+            let out = t0.elapsed().as_secs_f64();
+            fresh.extend((done..end).map(|k| out - k as f64 / rate));
+            sizes.push((end - done) as f64);
         }
-        driver.step(arrived - done);
-        let out = t0.elapsed().as_secs_f64();
-        fresh.extend((done..arrived).map(|k| out - k as f64 / rate));
-        sizes.push((arrived - done) as f64);
+        now = t0.elapsed().as_secs_f64();
     }
-    let backlog = backlog.unwrap_or(0);
+    let applied = fresh.len();
+    fresh.extend((applied..n).map(|k| now - k as f64 / rate));
+    let backlog = backlog.unwrap_or(n - applied);
     let (q, steps) = (Quantiles::of(&fresh), Quantiles::of(&sizes));
-    let kept_up = (backlog as f64) <= rate;
+    // The run kept up when the last event's rows were out within a second of its arrival.
+    let lag_end = fresh.last().copied().unwrap_or(0.0);
+    let kept_up = applied == n && lag_end <= 1.0;
+    let bound = if applied < n { "≥ " } else { "" };
     println!(
-        "freshness at {rate:.0} events/s offered ({n} events, {} steps of p50 {:.0} / max {:.0} events): p50 {:.0} ms, p99 {:.0} ms, max {:.0} ms; backlog when the last event arrived: {backlog} events ({})",
+        "freshness at {rate:.0} events/s offered for {:.0} s ({n} events, {} steps of p50 {:.0} / max {:.0} events): p50 {bound}{:.0} ms, p99 {bound}{:.0} ms, max {bound}{:.0} ms",
+        n as f64 / rate,
         sizes.len(),
         steps.at(0.5),
         steps.at(1.0),
         q.at(0.5) * 1e3,
         q.at(0.99) * 1e3,
         q.at(1.0) * 1e3,
+    );
+    println!(
+        "  backlog when the last event arrived: {backlog} events; last event's rows out {bound}{:.0} ms after it arrived; {}",
+        lag_end * 1e3,
         if kept_up {
-            "kept up"
+            "kept up".to_string()
+        } else if applied < n {
+            format!(
+                "did NOT keep up: stopped {max_lag:.0} s after the last arrival with {} events unapplied (their freshness counts as their wait so far)",
+                n - applied
+            )
         } else {
-            "did NOT keep up: more than 1 s of traffic behind"
+            "did NOT keep up (more than 1 s behind at the end)".to_string()
         }
     );
     println!(
@@ -424,13 +461,16 @@ fn freshness(driver: &mut Driver, n: usize, rate: f64) -> serde_json::Value {
     json!({
         "rate": rate,
         "events": n,
+        "applied": applied,
         "steps": sizes.len(),
         "step_p50_events": steps.at(0.5),
         "step_max_events": steps.at(1.0),
         "p50_ms": q.at(0.5) * 1e3,
         "p99_ms": q.at(0.99) * 1e3,
         "max_ms": q.at(1.0) * 1e3,
+        "lower_bounds": applied < n,
         "backlog_at_last_arrival": backlog,
+        "lag_at_end_ms": lag_end * 1e3,
         "kept_up": kept_up,
     })
 }

@@ -6,8 +6,11 @@
 //! arguments and calls in here, so tests and benchmarks drive the same code.
 
 pub mod config;
+mod csv_line;
+pub mod forecast;
 pub mod ingest_job;
 pub mod kafka_outputs;
+pub mod moderation;
 pub mod produce;
 pub mod query;
 pub mod recs;

@@ -7,8 +7,13 @@ use std::sync::atomic::AtomicBool;
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand, ValueEnum};
+
+mod analysis;
+use analysis::{
+    EvalCommand, PlotCommand, TrainCommand, eval_forecast, eval_moderation, eval_pii, eval_recs,
+    plot_forecast, train_moderation,
+};
 use cohort_jobs::config::{self, Config};
-use cohort_jobs::recs::eval::{self, Protocol};
 use cohort_jobs::{ingest_job, produce, query, summary};
 use cohort_pipeline::SourceSpec;
 use cohort_pipeline::generate::{Generator, GeneratorConfig};
@@ -37,37 +42,12 @@ enum Command {
     /// Measure a job's quality on public data.
     #[command(subcommand)]
     Eval(EvalCommand),
-}
-
-#[derive(Subcommand)]
-enum EvalCommand {
-    /// Recommendations on a ratings file (MovieLens u.data, MovieLens CSV, or CSV with user,item,time
-    /// columns), cohort next to the popularity baseline.
-    Recs(EvalRecsArgs),
-}
-
-#[derive(clap::Args)]
-struct EvalRecsArgs {
-    /// The ratings file.
-    #[arg(long, value_name = "FILE")]
-    ratings: PathBuf,
-    /// split: per-user random 80/20, Recall@20, NDCG@10, HR@10, coverage. prequential: time-ordered
-    /// replay, recommend-then-update over the second half, HR@10.
-    #[arg(long, value_enum, default_value = "split")]
-    protocol: Protocol,
-    /// Split: seeds to average over.
-    #[arg(long, default_value_t = 3)]
-    seeds: u32,
-    /// Prequential: the second half is applied in steps of this many seconds of event time (0: one
-    /// event per step, the exact protocol).
-    #[arg(long, value_name = "N", default_value_t = eval::prequential::DEFAULT_STEP_SECONDS)]
-    step_seconds: u64,
-    /// TOML config file whose [recs] section sets the model (merged over the embedded defaults).
-    #[arg(long, value_name = "FILE")]
-    config: Option<PathBuf>,
-    /// Print one JSON object instead of a table.
-    #[arg(long)]
-    json: bool,
+    /// Fit a model on public or exported labelled data and write it to a file.
+    #[command(subcommand)]
+    Train(TrainCommand),
+    /// Draw a chart from the lake.
+    #[command(subcommand)]
+    Plot(PlotCommand),
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -205,24 +185,12 @@ fn main() -> Result<()> {
         Command::Query(args) => run_query(args),
         Command::Produce(args) => run_produce(args),
         Command::Eval(EvalCommand::Recs(args)) => eval_recs(args),
+        Command::Eval(EvalCommand::Forecast(args)) => eval_forecast(args),
+        Command::Eval(EvalCommand::Moderation(args)) => eval_moderation(&args),
+        Command::Eval(EvalCommand::Pii(args)) => eval_pii(&args),
+        Command::Train(TrainCommand::Moderation(args)) => train_moderation(&args),
+        Command::Plot(PlotCommand::Forecast(args)) => plot_forecast(&args),
     }
-}
-
-fn eval_recs(args: EvalRecsArgs) -> Result<()> {
-    let config = config::load(args.config.as_deref(), std::env::vars())?.recs;
-    let options = eval::EvalOptions {
-        protocol: args.protocol,
-        seeds: args.seeds,
-        step_seconds: args.step_seconds,
-        config,
-    };
-    let report = eval::evaluate(&args.ratings, &options)?;
-    if args.json {
-        println!("{}", serde_json::to_string(&report)?);
-    } else {
-        print!("{}", eval::table::render(&report));
-    }
-    Ok(())
 }
 
 /// The Kafka settings of the config (defaults when its source is not Kafka), with flags applied.

@@ -58,28 +58,38 @@ fn fact_strategy() -> impl Strategy<Value = Fact> {
 
 fn config_strategy() -> impl Strategy<Value = RecsConfig> {
     (
-        1usize..5,
+        (1usize..5, 1usize..6),
         1usize..4,
         1usize..5,
         any::<bool>(),
-        any::<bool>(),
+        prop_oneof![
+            Just(Similarity::Rp3beta),
+            Just(Similarity::Cosine),
+            Just(Similarity::Jaccard)
+        ],
         1usize..4,
-        0u8..3,
+        (0u8..3, 0u8..3),
     )
         .prop_map(
-            |(history, neighbours, top_k, exclude_viewed, jaccard, min_history, damping)| {
+            |(
+                (history, score_history),
+                neighbours,
+                top_k,
+                exclude_viewed,
+                similarity,
+                min_history,
+                (damping, penalty),
+            )| {
                 RecsConfig {
                     history,
+                    score_history,
                     neighbours,
                     top_k,
                     exclude_viewed,
-                    similarity: if jaccard {
-                        Similarity::Jaccard
-                    } else {
-                        Similarity::Cosine
-                    },
+                    similarity,
                     min_history,
                     member_damping: f64::from(damping) * 0.5,
+                    popularity_penalty: f64::from(penalty) * 0.5,
                     shrink: 1.0,
                     trending_half_life_hours: 5,
                     ..RecsConfig::default()
@@ -171,24 +181,39 @@ fn oracle(config: &RecsConfig, facts: &[Fact]) -> BTreeSet<ServingRow> {
     for ((c, u, i), (s, last, _)) in &pairs {
         members.entry((c, u)).or_default().push((*last, i, *s));
     }
+    // The most recent H items feed co-occurrence, the most recent S items are scored.
     let mut history: BTreeMap<(&str, &str), Vec<(&str, i64)>> = BTreeMap::new();
+    let mut scored: BTreeMap<(&str, &str), Vec<(&str, i64)>> = BTreeMap::new();
     for (member, mut items) in members {
         items.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(b.1)));
-        items.truncate(config.history);
-        history.insert(member, items.into_iter().map(|(_, i, s)| (i, s)).collect());
+        let latest: Vec<(&str, i64)> = items.into_iter().map(|(_, i, s)| (i, s)).collect();
+        history.insert(
+            member,
+            latest.iter().take(config.history).copied().collect(),
+        );
+        scored.insert(
+            member,
+            latest.into_iter().take(config.score_history).collect(),
+        );
     }
-    // Co-occurrence and norms in thousandths.
-    let contribution = |a: i64, b: i64, len: usize| -> i64 {
-        ((a * b) as f64 * 1000.0 / (len as f64).powf(config.member_damping)).round() as i64
+    // Co-occurrence and item masses in millionths: RP3β counts walk shares 1/n and degrees,
+    // cosine and Jaccard damped products of strengths.
+    let contribution = |a: i64, b: i64, len: usize, pair: bool| -> i64 {
+        let value = match (config.similarity, pair) {
+            (Similarity::Rp3beta, true) => 1.0 / len as f64,
+            (Similarity::Rp3beta, false) => 1.0,
+            _ => (a * b) as f64 / (len as f64).powf(config.member_damping),
+        };
+        (value * 1e6).round() as i64
     };
     let mut co: BTreeMap<(&str, &str, &str), i64> = BTreeMap::new();
     let mut norm: BTreeMap<(&str, &str), i64> = BTreeMap::new();
     for ((c, _), items) in &history {
         for (a, wa) in items {
-            *norm.entry((c, a)).or_insert(0) += contribution(*wa, *wa, items.len());
+            *norm.entry((c, a)).or_insert(0) += contribution(*wa, *wa, items.len(), false);
             for (b, wb) in items {
                 if a != b {
-                    *co.entry((c, a, b)).or_insert(0) += contribution(*wa, *wb, items.len());
+                    *co.entry((c, a, b)).or_insert(0) += contribution(*wa, *wb, items.len(), true);
                 }
             }
         }
@@ -199,11 +224,12 @@ fn oracle(config: &RecsConfig, facts: &[Fact]) -> BTreeSet<ServingRow> {
             continue;
         }
         let (x, na, nb) = (
-            *value as f64 / 1000.0,
-            norm[&(*c, *a)] as f64 / 1000.0,
-            norm[&(*c, *b)] as f64 / 1000.0,
+            *value as f64 / 1e6,
+            norm[&(*c, *a)] as f64 / 1e6,
+            norm[&(*c, *b)] as f64 / 1e6,
         );
         let sim = match config.similarity {
+            Similarity::Rp3beta => 1000.0 * x / (na * nb.powf(config.popularity_penalty)),
             Similarity::Cosine => x / ((na * nb).sqrt() + config.shrink),
             Similarity::Jaccard => x / (na + nb - x + config.shrink),
         };
@@ -248,12 +274,21 @@ fn oracle(config: &RecsConfig, facts: &[Fact]) -> BTreeSet<ServingRow> {
         let score = ((latest as f64 / half_life + sum.log2()) * 1e6).round() as i64;
         trending.entry(c).or_default().push((score, i));
     }
-    for list in trending.values_mut() {
+    for (c, list) in trending.iter_mut() {
         list.sort_by(|x, y| y.0.cmp(&x.0).then(x.1.cmp(y.1)));
         list.truncate(config.top_k + config.min_history);
+        // The community's top K are also the rows of `trending_items`.
+        for (rank, (score, item)) in list.iter().take(config.top_k).enumerate() {
+            rows.insert(ServingRow::Trending {
+                community_id: (*c).into(),
+                rank: rank as u32 + 1,
+                item_id: (*item).into(),
+                score_micros: *score,
+            });
+        }
     }
     // Recommendations.
-    for ((c, u), items) in &history {
+    for ((c, u), items) in &scored {
         let excluded = |j: &str| {
             pairs
                 .get(&(*c, *u, j))
@@ -369,4 +404,41 @@ fn members_with_a_shared_item_get_each_others_items() {
     let mut session = RecsSession::new(config);
     session.apply(facts);
     assert_eq!(session.rows().into_iter().collect::<BTreeSet<_>>(), rows);
+}
+
+/// With a retention window, signals stop counting once the stream's event time passes their time
+/// plus the window: the state then equals a run that never saw them.
+#[test]
+fn signals_older_than_the_retention_window_retract() {
+    const DAY_MS: i64 = 86_400_000;
+    let old = vec![
+        signal_fact(0, 1, 1, Signal::View, 1_000),
+        signal_fact(0, 1, 2, Signal::Like, 2_000),
+        signal_fact(0, 2, 1, Signal::View, 3_000),
+        signal_fact(0, 2, 3, Signal::Purchase, 4_000),
+    ];
+    let recent = vec![
+        signal_fact(0, 3, 1, Signal::View, 2 * DAY_MS),
+        signal_fact(0, 3, 2, Signal::View, 2 * DAY_MS + 1_000),
+        signal_fact(0, 4, 2, Signal::View, 2 * DAY_MS + 2_000),
+        signal_fact(0, 4, 3, Signal::Like, 2 * DAY_MS + 3_000),
+    ];
+    let keep_all = RecsConfig {
+        min_history: 1,
+        ..RecsConfig::default()
+    };
+    let config = RecsConfig {
+        retention_days: Some(1),
+        ..keep_all.clone()
+    };
+    let mut session = RecsSession::new(config);
+    session.apply_at(5, old.clone());
+    let fresh: BTreeSet<ServingRow> = session.rows().into_iter().collect();
+    assert!(!fresh.is_empty());
+    assert_eq!(fresh, oracle(&keep_all, &old));
+    session.apply_at(2 * 86_400 + 10, recent.clone());
+    let later: BTreeSet<ServingRow> = session.rows().into_iter().collect();
+    assert_eq!(later, oracle(&keep_all, &recent));
+    let all = [old, recent].concat();
+    assert_ne!(later, oracle(&keep_all, &all));
 }

@@ -1,4 +1,5 @@
-//! Rows of the derived serving tables (`recommendations`, `similar_items`), as changes.
+//! Rows of the derived serving tables (`recommendations`, `similar_items`, `trending_items`), as
+//! changes.
 //!
 //! Jobs maintain these tables incrementally: each commit carries the rows that appeared (+1) and
 //! disappeared (-1) since the previous one, so only members whose lists changed are rewritten. Scores
@@ -41,33 +42,66 @@ pub enum ServingRow {
         /// The similarity, in millionths.
         score_micros: i64,
     },
+    /// `trending_items`: one of a community's top trending items: the list a member without any
+    /// history gets (a backend serves it to members that `recommendations` does not know yet).
+    Trending {
+        /// The community.
+        community_id: String,
+        /// Position in the community's list, from 1.
+        rank: u32,
+        /// The item.
+        item_id: String,
+        /// The trending score (log2 of decayed popularity), in millionths.
+        score_micros: i64,
+    },
+}
+
+/// The derived serving tables.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ServingTable {
+    /// `recommendations`: per member.
+    Recommendations,
+    /// `similar_items`: per item.
+    SimilarItems,
+    /// `trending_items`: per community.
+    TrendingItems,
 }
 
 impl ServingRow {
     /// The serving table the row belongs to.
     pub fn table(&self) -> &'static str {
+        match self.kind() {
+            ServingTable::Recommendations => "recommendations",
+            ServingTable::SimilarItems => "similar_items",
+            ServingTable::TrendingItems => "trending_items",
+        }
+    }
+
+    /// The table the row belongs to, as a value.
+    pub fn kind(&self) -> ServingTable {
         match self {
-            ServingRow::Recommendation { .. } => "recommendations",
-            ServingRow::SimilarItem { .. } => "similar_items",
+            ServingRow::Recommendation { .. } => ServingTable::Recommendations,
+            ServingRow::SimilarItem { .. } => ServingTable::SimilarItems,
+            ServingRow::Trending { .. } => ServingTable::TrendingItems,
         }
     }
 
     /// The score as a float.
     pub fn score(&self) -> f64 {
-        match self {
-            ServingRow::Recommendation { score_micros, .. }
-            | ServingRow::SimilarItem { score_micros, .. } => *score_micros as f64 / SCORE_SCALE,
-        }
+        self.parts().score_micros as f64 / SCORE_SCALE
     }
 }
 
-/// A row's columns in the shape both tables share: per community, an owner's (member's or item's)
-/// ranked list of items with scores; recommendations also have a reason.
+/// A row's columns in the shape the tables share: per community, an owner's (member's, item's, or
+/// for trending the community's own) ranked list of items with scores; recommendations also have a
+/// reason.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct RowParts<S> {
+    /// The table.
+    pub table: ServingTable,
     /// The community.
     pub community_id: S,
-    /// Whose list: the member (`user_id`) or the item (`item_id`).
+    /// Whose list: the member (`user_id`) or the item (`item_id`); empty for `trending_items`.
     pub owner: S,
     /// Position in the list, from 1.
     pub rank: u32,
@@ -91,6 +125,7 @@ impl ServingRow {
                 score_micros,
                 reason,
             } => RowParts {
+                table: ServingTable::Recommendations,
                 community_id,
                 owner: user_id,
                 rank: *rank,
@@ -105,6 +140,7 @@ impl ServingRow {
                 other_item_id,
                 score_micros,
             } => RowParts {
+                table: ServingTable::SimilarItems,
                 community_id,
                 owner: item_id,
                 rank: *rank,
@@ -112,12 +148,27 @@ impl ServingRow {
                 score_micros: *score_micros,
                 reason: None,
             },
+            ServingRow::Trending {
+                community_id,
+                rank,
+                item_id,
+                score_micros,
+            } => RowParts {
+                table: ServingTable::TrendingItems,
+                community_id,
+                owner: "",
+                rank: *rank,
+                item: item_id,
+                score_micros: *score_micros,
+                reason: None,
+            },
         }
     }
 
-    /// The row of `parts`: a recommendation when it has a reason, else a similar item.
+    /// The row of `parts` (a recommendation without a reason gets an empty one).
     pub fn from_parts(parts: RowParts<String>) -> ServingRow {
         let RowParts {
+            table,
             community_id,
             owner,
             rank,
@@ -125,20 +176,26 @@ impl ServingRow {
             score_micros,
             reason,
         } = parts;
-        match reason {
-            Some(reason) => ServingRow::Recommendation {
+        match table {
+            ServingTable::Recommendations => ServingRow::Recommendation {
                 community_id,
                 user_id: owner,
                 rank,
                 item_id: item,
                 score_micros,
-                reason,
+                reason: reason.unwrap_or_default(),
             },
-            None => ServingRow::SimilarItem {
+            ServingTable::SimilarItems => ServingRow::SimilarItem {
                 community_id,
                 item_id: owner,
                 rank,
                 other_item_id: item,
+                score_micros,
+            },
+            ServingTable::TrendingItems => ServingRow::Trending {
+                community_id,
+                rank,
+                item_id: item,
                 score_micros,
             },
         }
@@ -190,9 +247,16 @@ mod tests {
             score_micros: -3,
             reason: String::new(),
         };
-        for row in [rec, similar(1, "a")] {
+        let trending = ServingRow::Trending {
+            community_id: "c".into(),
+            rank: 1,
+            item_id: "i".into(),
+            score_micros: 7,
+        };
+        for row in [rec, similar(1, "a"), trending] {
             let p = row.parts();
             let owned = RowParts {
+                table: p.table,
                 community_id: p.community_id.to_string(),
                 owner: p.owner.to_string(),
                 rank: p.rank,

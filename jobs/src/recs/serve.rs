@@ -50,7 +50,7 @@ pub fn serving_changes<'s>(
     let rows: Coll<'s, ServingRow> = recommend(facts, config).concat(committed);
     rows.inner
         .unary::<CapacityContainerBuilder<Vec<Record>>, _, _, _>(
-            Exchange::new(|(row, _, _): &(ServingRow, u64, isize)| hash_of(row)),
+            Exchange::new(|(row, _, _): &(ServingRow, u64, isize)| list_hash(row)),
             "RecsChanges",
             |_, _| {
                 move |input, output| {
@@ -132,9 +132,42 @@ fn facts_stream<'s>(
         .as_collection()
 }
 
-/// Which worker consolidates a row's changes: the same on every worker.
-fn hash_of(row: &ServingRow) -> u64 {
+/// Which worker stages a row's changes: the same for every row of one list (table, community,
+/// owner), on every worker.
+///
+/// Routing by list rather than by row matters for correctness: workers stage at different times, so
+/// one commit can hold one worker's changes up to a later time than another's. The serving sink
+/// applies a staging as "delete the removed rows, then insert-or-replace by (list, rank)"; if the
+/// rows of one rank key were spread over workers, a row that replaced another (same item, new score)
+/// could be deleted by the older row's late removal. With a whole list on one worker, every commit
+/// holds a time prefix of each list's changes and leaves the list exactly as the dataflow had it.
+fn list_hash(row: &ServingRow) -> u64 {
+    let parts = row.parts();
     let mut hasher = DefaultHasher::new();
-    row.hash(&mut hasher);
+    (parts.table, parts.community_id, parts.owner).hash(&mut hasher);
     hasher.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rec(user: &str, rank: u32, item: &str, score_micros: i64) -> ServingRow {
+        ServingRow::Recommendation {
+            community_id: "c".into(),
+            user_id: user.into(),
+            rank,
+            item_id: item.into(),
+            score_micros,
+            reason: "r".into(),
+        }
+    }
+
+    #[test]
+    fn every_row_of_a_list_goes_to_the_same_worker() {
+        let list = list_hash(&rec("u", 1, "a", 5));
+        assert_eq!(list_hash(&rec("u", 1, "a", 9)), list);
+        assert_eq!(list_hash(&rec("u", 7, "b", 1)), list);
+        assert_ne!(list_hash(&rec("v", 1, "a", 5)), list);
+    }
 }

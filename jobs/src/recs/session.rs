@@ -20,11 +20,13 @@ use super::facts::Fact;
 /// A member's list: (rank, item, score in millionths), in rank order.
 type List = BTreeSet<(u32, String, i64)>;
 
-/// The current rows, and an index of recommendation lists by member for quick lookups.
+/// The current rows, and an index of recommendation lists by member (and trending lists by
+/// community) for quick lookups.
 #[derive(Default)]
 struct Current {
     counts: BTreeMap<ServingRow, isize>,
     lists: HashMap<(String, String), List>,
+    trending: HashMap<String, List>,
 }
 
 impl Current {
@@ -34,23 +36,26 @@ impl Current {
         if *count == 0 {
             self.counts.remove(row);
         }
-        if let ServingRow::Recommendation {
-            community_id,
-            user_id,
-            rank,
-            item_id,
-            score_micros,
-            ..
-        } = row
-        {
-            let key = (community_id.clone(), user_id.clone());
-            let entry = (*rank, item_id.clone(), *score_micros);
-            let list = self.lists.entry(key).or_default();
-            if diff > 0 {
-                list.insert(entry);
-            } else {
-                list.remove(&entry);
+        let list = match row {
+            ServingRow::Recommendation {
+                community_id,
+                user_id,
+                ..
+            } => self
+                .lists
+                .entry((community_id.clone(), user_id.clone()))
+                .or_default(),
+            ServingRow::Trending { community_id, .. } => {
+                self.trending.entry(community_id.clone()).or_default()
             }
+            ServingRow::SimilarItem { .. } => return,
+        };
+        let parts = row.parts();
+        let entry = (parts.rank, parts.item.to_string(), parts.score_micros);
+        if diff > 0 {
+            list.insert(entry);
+        } else {
+            list.remove(&entry);
         }
     }
 }
@@ -94,10 +99,17 @@ impl RecsSession {
 
     /// Applies `facts` as one step and runs the dataflow until every result of the step is out.
     pub fn apply(&mut self, facts: Vec<Fact>) {
+        self.apply_at(self.time + 1, facts);
+    }
+
+    /// Applies `facts` as one step at dataflow time `seconds` (event-time seconds, as `cohort run`
+    /// uses; later than every earlier step) and runs the dataflow up to it: a retention window
+    /// takes effect as this time passes.
+    pub fn apply_at(&mut self, seconds: u64, facts: Vec<Fact>) {
         for fact in facts {
             self.input.insert(fact);
         }
-        self.time += 1;
+        self.time = seconds.max(self.time + 1);
         self.input.advance_to(self.time);
         self.input.flush();
         let (worker, probe, time) = (&mut self.worker, &self.probe, self.time);
@@ -107,21 +119,33 @@ impl RecsSession {
     /// A member's current recommendations, in rank order: (item, score in millionths).
     pub fn recommendations(&self, community_id: &str, user_id: &str) -> Vec<(String, i64)> {
         let current = self.current.borrow();
-        current
-            .lists
-            .get(&(community_id.to_string(), user_id.to_string()))
-            .map(|list| {
-                list.iter()
-                    .map(|(_, item, score)| (item.clone(), *score))
-                    .collect()
-            })
-            .unwrap_or_default()
+        items(
+            current
+                .lists
+                .get(&(community_id.to_string(), user_id.to_string())),
+        )
+    }
+
+    /// The community's current trending items, in rank order: what a backend shows a member that
+    /// has no list (yet).
+    pub fn trending(&self, community_id: &str) -> Vec<(String, i64)> {
+        items(self.current.borrow().trending.get(community_id))
     }
 
     /// Every current row of both derived tables.
     pub fn rows(&self) -> Vec<ServingRow> {
         rows_of(&self.current.borrow().counts)
     }
+}
+
+/// A list's (item, score) in rank order.
+fn items(list: Option<&List>) -> Vec<(String, i64)> {
+    list.map(|list| {
+        list.iter()
+            .map(|(_, item, score)| (item.clone(), *score))
+            .collect()
+    })
+    .unwrap_or_default()
 }
 
 /// The rows present (count > 0) in a consolidated map, each once.

@@ -55,4 +55,16 @@ pub(super) const MIGRATIONS: &[(i64, &str)] = &[
         PRIMARY KEY (community_id, item_id, rank)
     ) WITHOUT ROWID;",
     ),
+    (
+        4,
+        "CREATE TABLE trending_items (
+        community_id TEXT NOT NULL,
+        rank INTEGER NOT NULL,
+        item_id TEXT NOT NULL,
+        score REAL NOT NULL,
+        epoch INTEGER NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (community_id, rank)
+    ) WITHOUT ROWID;",
+    ),
 ];

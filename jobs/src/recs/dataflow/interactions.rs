@@ -1,6 +1,9 @@
 //! From facts to interactions: one row per (community, member, item) with the member's strength of
 //! interest, after unlikes, refunds, item deletions and erasures have taken effect.
 
+use differential_dataflow::AsCollection;
+use timely::dataflow::operators::vec::Map;
+
 use super::Coll;
 use crate::recs::config::{RecsConfig, Weights};
 use crate::recs::facts::{Fact, Signal};
@@ -51,17 +54,21 @@ pub(crate) fn interactions<'s>(facts: Coll<'s, Fact>, config: &RecsConfig) -> Pa
         })
         .map(|(item, ())| item);
     let weights = config.weights.clone();
-    facts
-        .flat_map(|f| match f {
-            Fact::Signal {
-                community_id,
-                user_id,
-                item_id,
-                signal,
-                ts_ms,
-            } => Some((user_id, (community_id, item_id, signal, ts_ms))),
-            _ => None,
-        })
+    let signals = facts.flat_map(|f| match f {
+        Fact::Signal {
+            community_id,
+            user_id,
+            item_id,
+            signal,
+            ts_ms,
+        } => Some((user_id, (community_id, item_id, signal, ts_ms))),
+        _ => None,
+    });
+    let signals = match config.retention_days {
+        Some(days) => retained(signals, days),
+        None => signals,
+    };
+    signals
         .antijoin(erased)
         .map(|(user, (community, item, signal, ts_ms))| ((community, item), (user, signal, ts_ms)))
         .antijoin(deleted)
@@ -73,6 +80,26 @@ pub(crate) fn interactions<'s>(facts: Coll<'s, Fact>, config: &RecsConfig) -> Pa
                 out.push((interaction, 1));
             }
         })
+}
+
+/// A member's signal: (member, (community, item, signal, event time ms)).
+type SignalRow = (String, (String, String, Signal, i64));
+
+/// `signals`, each taken back again at the first dataflow time (event-time second) after its event
+/// time plus `days`: the retraction takes effect once the stream's event time passes it, and a
+/// signal that is already that old when it arrives cancels at once.
+fn retained<'s>(signals: Coll<'s, SignalRow>, days: u64) -> Coll<'s, SignalRow> {
+    let window_s = days.saturating_mul(86_400);
+    let expired = signals
+        .inner
+        .clone()
+        .map(move |(row, time, diff)| {
+            let ts_s = u64::try_from(row.1.3.div_euclid(1000)).unwrap_or(0);
+            let expires = ts_s.saturating_add(window_s).saturating_add(1);
+            (row, time.max(expires), -diff)
+        })
+        .as_collection();
+    signals.concat(expired)
 }
 
 /// What a pair's signals add up to, or `None` when nothing stands (all taken back, or zero weight).

@@ -2,9 +2,10 @@
 //!
 //! ```text
 //! facts ─ interactions (signals net of unlikes/refunds, minus deleted items and erased members)
-//!       ├ history: each member's most recent H items            ─┐
-//!       ├ co-occurrence over histories → similarity → top-M      ├→ scores → top-K per member
-//!       └ trending per community (decayed, two-level top-k) ─────┘   (trending fills short histories)
+//!       ├ histories: each member's most recent H items, and most recent S items ─┐
+//!       ├ co-occurrence over the H-histories → similarity → top-M ──────────────┼→ S-history scores
+//!       └ trending per community (decayed, two-level top-k) ────────────────────┘  → top-K per member
+//!                                         (trending fills short histories; reasons for the K listed)
 //! ```
 //!
 //! Every quantity that is summed through differential is an integer (weights, co-occurrence in
@@ -13,6 +14,7 @@
 
 mod history;
 mod interactions;
+mod reasons;
 mod scoring;
 mod similarity;
 mod topk;
@@ -30,13 +32,27 @@ pub(crate) type Coll<'s, D, R = isize> = VecCollection<'s, u64, D, R>;
 /// A community and one of its members or items.
 pub(crate) type Scoped = (String, String);
 
-/// Builds the dataflow: from facts to the rows of `recommendations` and `similar_items`.
+/// Builds the dataflow: from facts to the rows of `recommendations`, `similar_items` and
+/// `trending_items`.
 pub fn recommend<'s>(facts: Coll<'s, Fact>, config: &RecsConfig) -> Coll<'s, ServingRow> {
     let pairs = interactions::interactions(facts, config);
-    let history = history::history(pairs.clone(), config);
-    let neighbours = similarity::neighbours(history.clone(), config);
+    let histories = history::histories(pairs.clone(), config);
+    let neighbours = similarity::neighbours(histories.similarity, config);
     let trending = trending::trending(pairs.clone(), config);
-    let recommendations = scoring::recommendations(&pairs, history, &neighbours, trending, config);
+    let top_k = u32::try_from(config.top_k).unwrap_or(u32::MAX);
+    let trending_rows = trending
+        .clone()
+        .filter(move |(_, (rank, _, _))| *rank <= top_k)
+        .map(
+            |(community_id, (rank, item_id, score_micros))| ServingRow::Trending {
+                community_id,
+                rank,
+                item_id,
+                score_micros,
+            },
+        );
+    let recommendations =
+        scoring::recommendations(&pairs, histories.scoring, &neighbours, trending, config);
     let similar = neighbours.map(
         |((community_id, item_id), (rank, other_item_id, score_micros))| ServingRow::SimilarItem {
             community_id,
@@ -46,5 +62,5 @@ pub fn recommend<'s>(facts: Coll<'s, Fact>, config: &RecsConfig) -> Coll<'s, Ser
             score_micros,
         },
     );
-    recommendations.concat(similar)
+    recommendations.concat(similar).concat(trending_rows)
 }

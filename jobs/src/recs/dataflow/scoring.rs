@@ -1,13 +1,19 @@
-//! Member scores and top-K lists: Σ over the member's history of similarity × interaction strength,
+//! Member scores and top-K lists: Σ over the member's scoring history of strength × similarity,
 //! excluding what the member already bought (or touched, with `exclude_viewed`); members with a short
 //! history get the community's trending items after whatever their few items suggest.
+//!
+//! Each history item proposes its M neighbours, so a member has S × M proposals. They are summed
+//! inside differential's diff (`explode` + `count`), so what is kept is one record per (member,
+//! candidate item) rather than one per proposal; the reason of a listed item is found afterwards,
+//! for the K listed items only ([`super::reasons`]).
 
 use std::collections::BTreeMap;
 
-use cohort_schemas::serving::{RowParts, ServingRow};
+use cohort_schemas::serving::{RowParts, ServingRow, ServingTable};
 
 use super::history::HistoryItem;
 use super::interactions::Pairs;
+use super::reasons::reasons;
 use super::similarity::Neighbours;
 use super::topk::top_k;
 use super::trending::Trending;
@@ -22,15 +28,23 @@ pub const TRENDING_REASON: &str = "trending";
     Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
 )]
 enum Candidate {
-    /// `item` is a neighbour of history item `from`; contributes strength × similarity (millionths).
-    Similar {
-        item: String,
-        from: String,
-        score: i64,
-    },
+    /// `item` scores `score` (strength × similarity in millionths, summed over the history).
+    Similar { item: String, score: i64 },
     /// `item` is trending in the community at `rank`, with its trending score.
     Trending { rank: u32, item: String, score: i64 },
 }
+
+/// Where a listed item came from.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+enum Origin {
+    Similar,
+    Trending,
+}
+
+/// A listed item: (rank, item, score, origin).
+type Listed = (u32, String, i64, Origin);
 
 /// The rows of `recommendations`.
 pub(crate) fn recommendations<'s>(
@@ -53,20 +67,23 @@ pub(crate) fn recommendations<'s>(
         .filter(move |(_, length)| *length < min_history)
         .map(|((community, user), _)| (community, user));
     let similar = history
+        .clone()
         .map(|((community, user), h)| ((community, h.item), (user, h.strength)))
         .join_map(
             neighbours.clone(),
-            |(community, from), (user, strength), (_, item, similarity)| {
-                let score = strength * similarity;
+            |(community, _), (user, strength), (_, item, similarity)| {
                 (
                     (community.clone(), user.clone(), item.clone()),
-                    (from.clone(), score),
+                    strength * similarity,
                 )
             },
         )
+        .explode(|(candidate, score)| Some((candidate, score as isize)))
+        .count()
         .antijoin(excluded.clone())
-        .map(|((community, user, item), (from, score))| {
-            ((community, user), Candidate::Similar { item, from, score })
+        .map(|((community, user, item), score)| {
+            let score = score as i64;
+            ((community, user), Candidate::Similar { item, score })
         });
     let fallback = short
         .join_map(trending, |community, user, (rank, item, score)| {
@@ -80,66 +97,75 @@ pub(crate) fn recommendations<'s>(
             ((community, user), Candidate::Trending { rank, item, score })
         });
     let k = config.top_k;
-    similar
+    let listed = similar
         .concat(fallback)
         .reduce(move |_member, candidates, out| {
             for row in rank_candidates(candidates.iter().map(|(c, _)| *c), k) {
                 out.push((row, 1));
             }
-        })
-        .map(
-            |((community_id, owner), (rank, item, score_micros, reason))| {
-                ServingRow::from_parts(RowParts {
-                    community_id,
-                    owner,
-                    rank,
-                    item,
-                    score_micros,
-                    reason: Some(reason),
-                })
-            },
-        )
+        });
+    let by_similarity = listed
+        .clone()
+        .filter(|(_, (_, _, _, origin))| *origin == Origin::Similar)
+        .map(|((community, user), (rank, item, score, _))| {
+            ((community, user, item), (rank, score))
+        });
+    let explained = by_similarity.clone().join_map(
+        reasons(by_similarity.map(|(key, _)| key), history, neighbours),
+        |(community, user, item), (rank, score), reason| {
+            row(community, user, *rank, item, *score, reason)
+        },
+    );
+    let trending_rows = listed
+        .filter(|(_, (_, _, _, origin))| *origin == Origin::Trending)
+        .map(|((community, user), (rank, item, score, _))| {
+            row(&community, &user, rank, &item, score, TRENDING_REASON)
+        });
+    explained.concat(trending_rows)
 }
 
-/// A member's list: similar items by summed score (reason: the history item contributing most),
-/// then trending items in their order until `k` rows. Rows are (rank, item, score, reason).
-fn rank_candidates<'a>(
-    candidates: impl Iterator<Item = &'a Candidate>,
-    k: usize,
-) -> Vec<(u32, String, i64, String)> {
-    // Per item: total score and the best (score, history item), ties to the smaller id.
-    let mut similar: BTreeMap<&str, (i64, i64, &str)> = BTreeMap::new();
+/// One row of `recommendations`.
+fn row(community: &str, user: &str, rank: u32, item: &str, score: i64, reason: &str) -> ServingRow {
+    ServingRow::from_parts(RowParts {
+        table: ServingTable::Recommendations,
+        community_id: community.to_string(),
+        owner: user.to_string(),
+        rank,
+        item: item.to_string(),
+        score_micros: score,
+        reason: Some(reason.to_string()),
+    })
+}
+
+/// A member's list: similar items by summed score, then trending items in their order until `k`
+/// rows.
+fn rank_candidates<'a>(candidates: impl Iterator<Item = &'a Candidate>, k: usize) -> Vec<Listed> {
+    let mut similar: BTreeMap<&str, i64> = BTreeMap::new();
     let mut trending: Vec<(u32, &str, i64)> = Vec::new();
     for candidate in candidates {
         match candidate {
-            Candidate::Similar { item, from, score } => {
-                let slot = similar.entry(item).or_insert((0, i64::MIN, from));
-                slot.0 += score;
-                if *score > slot.1 || (*score == slot.1 && from.as_str() < slot.2) {
-                    (slot.1, slot.2) = (*score, from);
-                }
-            }
+            Candidate::Similar { item, score } => *similar.entry(item).or_insert(0) += score,
             Candidate::Trending { rank, item, score } => trending.push((*rank, item, *score)),
         }
     }
     let scored = similar
         .iter()
-        .map(|(item, (total, _, _))| (*total, *item))
+        .map(|(item, total)| (*total, *item))
         .collect();
-    let mut rows: Vec<(u32, String, i64, String)> = top_k(scored, k)
+    let mut rows: Vec<Listed> = top_k(scored, k)
         .into_iter()
-        .map(|(rank, item, score)| (rank, item.to_string(), score, similar[item].2.to_string()))
+        .map(|(rank, item, score)| (rank, item.to_string(), score, Origin::Similar))
         .collect();
     trending.sort();
     for (_, item, score) in trending {
         if rows.len() >= k {
             break;
         }
-        if similar.contains_key(item) && rows.iter().any(|r| r.1 == item) {
+        if rows.iter().any(|r| r.1 == item) {
             continue;
         }
         let rank = u32::try_from(rows.len() + 1).unwrap_or(u32::MAX);
-        rows.push((rank, item.to_string(), score, TRENDING_REASON.to_string()));
+        rows.push((rank, item.to_string(), score, Origin::Trending));
     }
     rows
 }

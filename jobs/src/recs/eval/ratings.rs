@@ -18,6 +18,8 @@
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
 
+use crate::csv_line::csv_fields;
+
 /// Times of this magnitude or more are milliseconds; below, seconds.
 const MS_THRESHOLD: i64 = 100_000_000_000;
 
@@ -154,7 +156,7 @@ fn detect(first: &str) -> Option<Layout> {
             seconds: true,
         });
     }
-    let names: Vec<String> = split_csv(first)
+    let names: Vec<String> = csv_fields(first)
         .ok()?
         .iter()
         .map(|n| n.trim().to_ascii_lowercase())
@@ -185,7 +187,7 @@ fn parse_line(line: &str, layout: &Layout) -> Result<Rating, String> {
     let fields = if layout.tabs {
         line.split('\t').map(str::to_string).collect()
     } else {
-        split_csv(line)?
+        csv_fields(line)?
     };
     let field = |index: usize, name: &str| {
         fields
@@ -226,30 +228,6 @@ fn parse_line(line: &str, layout: &Layout) -> Result<Rating, String> {
         rating,
         ts_ms,
     })
-}
-
-/// Splits one CSV line into fields (double quotes group, `""` inside quotes is a quote).
-fn split_csv(line: &str) -> Result<Vec<String>, String> {
-    let mut fields = Vec::new();
-    let mut field = String::new();
-    let mut quoted = false;
-    let mut chars = line.chars().peekable();
-    while let Some(c) = chars.next() {
-        match (c, quoted) {
-            ('"', true) if chars.peek() == Some(&'"') => {
-                chars.next();
-                field.push('"');
-            }
-            ('"', _) => quoted = !quoted,
-            (',', false) => fields.push(std::mem::take(&mut field)),
-            _ => field.push(c),
-        }
-    }
-    if quoted {
-        return Err("unterminated quoted field".to_string());
-    }
-    fields.push(field);
-    Ok(fields)
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@ type Metric = fn(&Scores) -> Option<f64>;
 pub fn render(report: &EvalReport) -> String {
     let mut out = String::new();
     let how = match (report.protocol, report.seeds, report.step_seconds) {
+        (Protocol::Split, Some(1), _) => "split 80/20, one seed".to_string(),
         (Protocol::Split, Some(seeds), _) => format!("split 80/20, mean of {seeds} seeds"),
         (Protocol::Prequential, _, Some(0)) => "prequential, per-event steps".to_string(),
         (Protocol::Prequential, _, Some(s)) => format!("prequential, {s} s steps"),

@@ -1,4 +1,4 @@
-//! The derived serving tables (`recommendations`, `similar_items`): changes applied in the
+//! The derived serving tables (`recommendations`, `similar_items`, `trending_items`): changes applied in the
 //! checkpoint's transaction, and reads for the job's restart and for backends.
 
 mod table;
@@ -9,7 +9,7 @@ use cohort_schemas::serving::{ServingChange, ServingRow};
 use rusqlite::{Connection, ToSql, params_from_iter};
 
 use self::table::{
-    RECOMMENDATIONS, SIMILAR_ITEMS, Table, key_and_item, read_row, score_of_micros, table_of,
+    RECOMMENDATIONS, SIMILAR_ITEMS, TRENDING_ITEMS, Table, key_and_item, score_of_micros, table_of,
 };
 use super::{SqliteStore, StoreError};
 
@@ -41,11 +41,18 @@ pub(super) fn apply(
 }
 
 impl SqliteStore {
-    /// Every row of `recommendations` and `similar_items` (in that order, each in key order).
+    /// Every row of `recommendations`, `similar_items` and `trending_items` (in that order, each
+    /// in key order).
     pub fn derived_rows(&self) -> Result<Vec<ServingRow>, StoreError> {
         let mut rows = self.select(&RECOMMENDATIONS, None)?;
         rows.append(&mut self.select(&SIMILAR_ITEMS, None)?);
+        rows.append(&mut self.select(&TRENDING_ITEMS, None)?);
         Ok(rows)
+    }
+
+    /// The trending items of `community_id`, by rank: what a member without history is shown.
+    pub fn trending_for(&self, community_id: &str) -> Result<Vec<ServingRow>, StoreError> {
+        self.select(&TRENDING_ITEMS, Some(&[community_id]))
     }
 
     /// The recommendations of `user_id` in `community_id`, by rank.
@@ -54,7 +61,7 @@ impl SqliteStore {
         community_id: &str,
         user_id: &str,
     ) -> Result<Vec<ServingRow>, StoreError> {
-        self.select(&RECOMMENDATIONS, Some([community_id, user_id]))
+        self.select(&RECOMMENDATIONS, Some(&[community_id, user_id]))
     }
 
     /// The items similar to `item_id` in `community_id`, by rank.
@@ -63,21 +70,23 @@ impl SqliteStore {
         community_id: &str,
         item_id: &str,
     ) -> Result<Vec<ServingRow>, StoreError> {
-        self.select(&SIMILAR_ITEMS, Some([community_id, item_id]))
+        self.select(&SIMILAR_ITEMS, Some(&[community_id, item_id]))
     }
 
-    /// The rows of `table`, or of one list (community, owner) of it.
+    /// The rows of `table`, or of one list (community, and owner if the table has one) of it.
     fn select(
         &self,
         table: &'static Table,
-        list: Option<[&str; 2]>,
+        list: Option<&[&str]>,
     ) -> Result<Vec<ServingRow>, StoreError> {
         let mut stmt = self
             .conn
             .prepare_cached(&table.select_sql(list.is_some()))
             .map_err(|e| self.sql(e))?;
         let rows = stmt
-            .query_map(params_from_iter(list.iter().flatten()), read_row)
+            .query_map(params_from_iter(list.into_iter().flatten()), |r| {
+                table.read_row(r)
+            })
             .map_err(|e| self.sql(e))?;
         rows.collect::<Result<_, _>>().map_err(|e| self.sql(e))
     }

@@ -28,6 +28,15 @@ fn similar(item: &str, rank: u32, other: &str, score_micros: i64) -> ServingRow 
     }
 }
 
+fn trending(rank: u32, item: &str, score_micros: i64) -> ServingRow {
+    ServingRow::Trending {
+        community_id: "c1".into(),
+        rank,
+        item_id: item.into(),
+        score_micros,
+    }
+}
+
 fn add(row: ServingRow) -> ServingChange {
     ServingChange { row, diff: 1 }
 }
@@ -77,6 +86,8 @@ fn committed_rows_read_back_per_table_and_per_list() {
         rec("u2", 1, "a", 17),
         similar("a", 1, "b", 900_000),
         similar("b", 1, "a", 900_000),
+        trending(2, "b", 3_000_000),
+        trending(1, "a", 4_000_000),
     ];
     db.commit(&rows.iter().cloned().map(add).collect::<Vec<_>>());
 
@@ -96,8 +107,30 @@ fn committed_rows_read_back_per_table_and_per_list() {
         db.store.similar_for("c1", "b").unwrap(),
         vec![rows[4].clone()]
     );
+    assert_eq!(
+        db.store.trending_for("c1").unwrap(),
+        vec![rows[6].clone(), rows[5].clone()]
+    );
+    assert_eq!(db.store.trending_for("c2").unwrap(), vec![]);
     assert_eq!(db.epochs("recommendations"), vec![3600]);
     assert_eq!(db.epochs("similar_items"), vec![3600]);
+    assert_eq!(db.epochs("trending_items"), vec![3600]);
+}
+
+#[test]
+fn a_trending_list_moves_by_rank() {
+    let mut db = Db::new();
+    db.commit(&[add(trending(1, "a", 9)), add(trending(2, "b", 8))]);
+    db.commit(&[
+        remove(trending(1, "a", 9)),
+        remove(trending(2, "b", 8)),
+        add(trending(1, "b", 10)),
+        add(trending(2, "a", 9)),
+    ]);
+    assert_eq!(
+        db.store.trending_for("c1").unwrap(),
+        vec![trending(1, "b", 10), trending(2, "a", 9)]
+    );
 }
 
 #[test]
