@@ -21,6 +21,8 @@ pub struct RecsConfig {
     pub neighbours: usize,
     /// Recommendations kept per member.
     pub top_k: usize,
+    /// Content neighbours (by title and tags) kept per item that nobody has interacted with yet.
+    pub content_neighbours: usize,
     /// How co-occurrence is normalised.
     pub similarity: Similarity,
     /// Added to the cosine and Jaccard denominators: pairs seen together by few members count less.
@@ -93,6 +95,7 @@ impl Default for RecsConfig {
             score_history: 1000,
             neighbours: 200,
             top_k: 20,
+            content_neighbours: 20,
             similarity: Similarity::Rp3beta,
             shrink: 5.0,
             popularity_penalty: 0.5,
@@ -127,6 +130,9 @@ impl RecsConfig {
         }
         if self.top_k == 0 {
             return Some(("recs.top_k", "must be at least 1"));
+        }
+        if self.content_neighbours == 0 {
+            return Some(("recs.content_neighbours", "must be at least 1"));
         }
         if !(self.shrink >= 0.0 && self.shrink.is_finite()) {
             return Some(("recs.shrink", "must be a finite number >= 0"));

@@ -4,7 +4,7 @@
 use differential_dataflow::AsCollection;
 use timely::dataflow::operators::vec::Map;
 
-use super::Coll;
+use super::{Coll, Scoped};
 use crate::recs::config::{RecsConfig, Weights};
 use crate::recs::facts::{Fact, Signal};
 
@@ -21,11 +21,58 @@ pub(crate) struct Interaction {
     pub bought: bool,
 }
 
+/// An item's latest state: whether it is deleted, and its title and tags.
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+pub(crate) struct ItemState {
+    /// Whether the latest state deletes the item.
+    pub deleted: bool,
+    /// Title, for content similarity.
+    pub title: String,
+    /// Tags, for content similarity.
+    pub tags: Vec<String>,
+}
+
+/// The latest state of every item that has one (by event time, then event id).
+pub(crate) fn item_states<'s>(facts: Coll<'s, Fact>) -> Coll<'s, (Scoped, ItemState)> {
+    facts
+        .flat_map(|f| match f {
+            Fact::Item {
+                community_id,
+                item_id,
+                deleted,
+                title,
+                tags,
+                ts_ms,
+                event_id,
+            } => {
+                let state = ItemState {
+                    deleted,
+                    title,
+                    tags,
+                };
+                Some(((community_id, item_id), (ts_ms, event_id, state)))
+            }
+            _ => None,
+        })
+        .reduce(|_item, states, out| {
+            // `states` is sorted by (time, event id, …), so the last one is the latest.
+            if let Some(((_, _, state), _)) = states.last() {
+                out.push((state.clone(), 1));
+            }
+        })
+}
+
 /// ((community, member, item), interaction), keyed for joins by the caller.
 pub(crate) type Pairs<'s> = Coll<'s, ((String, String, String), Interaction)>;
 
 /// The standing interactions of every member that was not erased, on items that are not deleted.
-pub(crate) fn interactions<'s>(facts: Coll<'s, Fact>, config: &RecsConfig) -> Pairs<'s> {
+pub(crate) fn interactions<'s>(
+    facts: Coll<'s, Fact>,
+    states: Coll<'s, (Scoped, ItemState)>,
+    config: &RecsConfig,
+) -> Pairs<'s> {
     let erased = facts
         .clone()
         .flat_map(|f| match f {
@@ -33,26 +80,9 @@ pub(crate) fn interactions<'s>(facts: Coll<'s, Fact>, config: &RecsConfig) -> Pa
             _ => None,
         })
         .distinct();
-    let deleted = facts
-        .clone()
-        .flat_map(|f| match f {
-            Fact::Item {
-                community_id,
-                item_id,
-                deleted,
-                ts_ms,
-                event_id,
-                ..
-            } => Some(((community_id, item_id), (ts_ms, event_id, deleted))),
-            _ => None,
-        })
-        .reduce(|_item, states, out| {
-            // The latest state holds; `states` is sorted, so the last one is the latest.
-            if let Some(((_, _, true), _)) = states.last() {
-                out.push(((), 1));
-            }
-        })
-        .map(|(item, ())| item);
+    let deleted = states
+        .filter(|(_, state)| state.deleted)
+        .map(|(item, _)| item);
     let weights = config.weights.clone();
     let signals = facts.flat_map(|f| match f {
         Fact::Signal {

@@ -4,14 +4,16 @@
 //! facts ─ interactions (signals net of unlikes/refunds, minus deleted items and erased members)
 //!       ├ histories: each member's most recent H items, and most recent S items ─┐
 //!       ├ co-occurrence over the H-histories → similarity → top-M ──────────────┼→ S-history scores
-//!       └ trending per community (decayed, two-level top-k) ────────────────────┘  → top-K per member
-//!                                         (trending fills short histories; reasons for the K listed)
+//!       ├ trending per community (decayed, two-level top-k) ────────────────────┘  → top-K per member
+//!       │                                 (trending fills short histories; reasons for the K listed)
+//!       └ item titles and tags → TF-IDF → content neighbours of items nobody touched yet
 //! ```
 //!
 //! Every quantity that is summed through differential is an integer (weights, co-occurrence in
 //! thousandths, similarities and scores in millionths), so the incremental result is exactly the
 //! batch recompute, whatever order or batching the facts arrive in.
 
+mod content;
 mod history;
 mod interactions;
 mod reasons;
@@ -35,7 +37,8 @@ pub(crate) type Scoped = (String, String);
 /// Builds the dataflow: from facts to the rows of `recommendations`, `similar_items` and
 /// `trending_items`.
 pub fn recommend<'s>(facts: Coll<'s, Fact>, config: &RecsConfig) -> Coll<'s, ServingRow> {
-    let pairs = interactions::interactions(facts, config);
+    let states = interactions::item_states(facts.clone());
+    let pairs = interactions::interactions(facts, states.clone(), config);
     let histories = history::histories(pairs.clone(), config);
     let neighbours = similarity::neighbours(histories.similarity, config);
     let trending = trending::trending(pairs.clone(), config);
@@ -53,7 +56,9 @@ pub fn recommend<'s>(facts: Coll<'s, Fact>, config: &RecsConfig) -> Coll<'s, Ser
         );
     let recommendations =
         scoring::recommendations(&pairs, histories.scoring, &neighbours, trending, config);
-    let similar = neighbours.map(
+    // items nobody touched yet have no co-occurrence neighbours: theirs come from title and tags
+    let content = content::content_neighbours(states, &pairs, config.content_neighbours);
+    let similar = neighbours.concat(content).map(
         |((community_id, item_id), (rank, other_item_id, score_micros))| ServingRow::SimilarItem {
             community_id,
             item_id,
