@@ -12,8 +12,7 @@
 use std::collections::BTreeMap;
 
 use super::interactions::{ItemState, Pairs};
-use super::similarity::Neighbours;
-use super::topk::top_k;
+use super::similarity::{Neighbours, top_neighbours};
 use super::{Coll, Scoped};
 use cohort_schemas::serving::SCORE_SCALE;
 
@@ -75,27 +74,19 @@ pub(crate) fn content_neighbours<'s>(
         v.map(|((community, item), (token, w))| ((community, token), (item, w)))
     };
     let cold = by_token(vectors.clone().antijoin(interacted));
-    cold.join_map(by_token(vectors), |(community, _), (a, wa), (b, wb)| {
-        ((community.clone(), a.clone(), b.clone()), wa * wb)
-    })
-    .filter(|((_, a, b), _)| a != b)
-    .explode(|(pair, product)| Some((pair, product as isize)))
-    .count()
-    .map(|((community, a, b), dot)| {
-        // dot is in (millionths)², the cosine in millionths
-        let cosine = (dot as i64) / SCORE_SCALE as i64;
-        ((community, a), (b, cosine))
-    })
-    .filter(|(_, (_, cosine))| *cosine > 0)
-    .reduce(move |_item, candidates, out| {
-        let scored = candidates
-            .iter()
-            .map(|((b, s), _)| (*s, b.clone()))
-            .collect();
-        for (rank, b, s) in top_k(scored, kept) {
-            out.push(((rank, b, s), 1));
-        }
-    })
+    let scored = cold
+        .join_map(by_token(vectors), |(community, _), (a, wa), (b, wb)| {
+            ((community.clone(), a.clone(), b.clone()), wa * wb)
+        })
+        .filter(|((_, a, b), _)| a != b)
+        .explode(|(pair, product)| Some((pair, product as isize)))
+        .count()
+        .map(|((community, a, b), dot)| {
+            // dot is in (millionths)², the cosine in millionths
+            let cosine = (dot as i64) / SCORE_SCALE as i64;
+            ((community, a), (b, cosine))
+        });
+    top_neighbours(scored, kept)
 }
 
 /// A token's TF-IDF weight, or `None` when it is in more than half of the `n` items (and n > 2).

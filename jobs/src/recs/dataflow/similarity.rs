@@ -85,7 +85,7 @@ pub(crate) fn neighbours<'s>(
         .count();
     let settings = config.clone();
     let kept = config.neighbours;
-    cooccurrence
+    let scored = cooccurrence
         .map(|((community, a, b), co)| ((community, a), (b, co)))
         .join_map(masses.clone(), |(community, a), (b, co), mass_a| {
             ((community.clone(), b.clone()), (a.clone(), *co, *mass_a))
@@ -93,7 +93,17 @@ pub(crate) fn neighbours<'s>(
         .join_map(masses, move |(community, b), (a, co, mass_a), mass_b| {
             let s = similarity(&settings, *co, *mass_a, *mass_b);
             ((community.clone(), a.clone()), (b.clone(), s))
-        })
+        });
+    top_neighbours(scored, kept)
+}
+
+/// Each item's `kept` best-scored other items (positive scores only), ranked from 1: the shape of
+/// `similar_items`, whatever the scores come from.
+pub(crate) fn top_neighbours<'s>(
+    scored: Coll<'s, (Scoped, (String, i64))>,
+    kept: usize,
+) -> Neighbours<'s> {
+    scored
         .filter(|(_, (_, s))| *s > 0)
         .reduce(move |_item, candidates, out| {
             let scored = candidates
