@@ -6,7 +6,7 @@
 #                                            print the broker address; does nothing if it already runs
 #   scripts/kafka-broker.sh stop             stop it and delete its data
 #   scripts/kafka-broker.sh restart          stop the process and start it again on the same port and data
-#   scripts/kafka-broker.sh topics PREFIX [N] create PREFIX{views,...,erasures,dead_letters} with N partitions
+#   scripts/kafka-broker.sh topics PREFIX [N] create PREFIX{views,...,erasures,dead_letters,alerts} with N partitions
 #   scripts/kafka-broker.sh brokers | pid    print the address or the process id
 #
 # State lives in $COHORT_KAFKA_DIR (default: a directory under the system's temporary directory). The
@@ -20,7 +20,7 @@ TANSU_VERSION=0.6.0
 TOOLS="${COHORT_TOOLS:-${XDG_CACHE_HOME:-$HOME/.cache}/cohort/tools}"
 TANSU="$TOOLS/bin/tansu"
 STATE="${COHORT_KAFKA_DIR:-${TMPDIR:-/tmp}/cohort-kafka-$(id -u)}"
-TOPIC_KEYS=(views likes payments chat items members checkins erasures dead_letters)
+TOPIC_KEYS=(views likes payments chat items members checkins erasures dead_letters alerts)
 PARTITIONS="${COHORT_KAFKA_PARTITIONS:-3}"
 
 installed() {

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Reads every table of a cohort lake with pyarrow (an independent Parquet reader) and prints, as JSON,
-each table's row count and column checksums (`ts_sum` for event and dead-letter tables, `epoch_sum` for
-change-record tables). The Rust test `lake_is_readable_by_pyarrow` compares these
-with what DataFusion reads from the same files.
+each table's row count and column checksums: `sum` of its time column, named in `sum_column` (`ts` for
+event, dead-letter, `activity_hourly` and `forecasts` tables, `epoch` for change-record tables,
+`last_hour` for `alerts`). The Rust test `lake_is_readable_by_pyarrow` compares these with what
+DataFusion reads from the same files.
 
 Usage: lake_checksums.py DATA_DIR
 """
@@ -21,11 +22,10 @@ def checksums(path):
         "rows": table.num_rows,
         "hours": sorted({int(h) for h in table["hour"].to_pylist()}) if table.num_rows else [],
     }
-    if "ts" in table.column_names:
-        out["ts_sum"] = pc.sum(table["ts"].cast(pa.int64())).as_py() or 0
-    else:
-        # Change-record tables (`recommendations`) carry the change's time in seconds as `epoch`.
-        out["epoch_sum"] = pc.sum(table["epoch"]).as_py() or 0
+    # Change-record tables (`recommendations`) carry the change's time in seconds as `epoch`.
+    column = next(c for c in ("ts", "epoch", "last_hour") if c in table.column_names)
+    out["sum_column"] = column
+    out["sum"] = pc.sum(table[column].cast(pa.int64())).as_py() or 0
     if "event_id" in table.column_names and "position" not in table.column_names:
         out["event_id_len_sum"] = pc.sum(pc.utf8_length(table["event_id"])).as_py() or 0
     if "position" in table.column_names:

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 use cohort_jobs::recs::session::RecsSession;
 use cohort_jobs::recs::{Fact, RecsConfig, Signal};
-use cohort_pipeline::checkpoint::{Checkpoint, CommitStore};
+use cohort_pipeline::checkpoint::{Checkpoint, CommitStore, ServingUpdates};
 use cohort_schemas::serving::{ServingChange, ServingRow};
 use cohort_sinks::serving::SqliteStore;
 use rand::{Rng, SeedableRng};
@@ -487,9 +487,13 @@ fn time_commit(driver: &mut Driver, step: usize) -> Result<serde_json::Value> {
         epoch += 1;
         let mut checkpoint = Checkpoint::empty(1, "bench".into());
         checkpoint.epoch = epoch;
+        let updates = ServingUpdates {
+            changes: changes.to_vec(),
+            activity: Vec::new(),
+        };
         let t = Instant::now();
         store
-            .commit(&checkpoint, &[], changes)
+            .commit(&checkpoint, &[], &updates)
             .context("committing row changes")?;
         Ok(t.elapsed().as_secs_f64())
     };

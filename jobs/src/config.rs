@@ -31,6 +31,9 @@ pub struct Config {
     /// The recommendation job.
     #[serde(default)]
     pub recs: crate::recs::RecsConfig,
+    /// The forecast job.
+    #[serde(default)]
+    pub forecast: crate::forecast::ForecastJobConfig,
 }
 
 /// `[runtime]`.
@@ -164,6 +167,9 @@ impl Config {
             return bad("validation.min_ts_ms", "must be below validation.max_ts_ms");
         }
         if let Some((key, message)) = self.recs.invalid() {
+            return bad(key, message);
+        }
+        if let Some((key, message)) = self.forecast.invalid() {
             return bad(key, message);
         }
         if let SourceSpec::Kafka(kafka) = &self.source {

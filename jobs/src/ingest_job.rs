@@ -20,6 +20,7 @@ use timely::dataflow::operators::Concat;
 use crate::kafka_outputs::KafkaOutputs;
 
 use crate::config::Config;
+use crate::forecast::job::{activity_outputs, resume_worker};
 use crate::recs::replay::lake_facts;
 use crate::recs::serve::{RecsStart, serving_changes};
 
@@ -87,8 +88,12 @@ pub fn run(
         let recovery = store.recover(&layout)?;
         let last = store.last_checkpoint()?;
         let rows = store.derived_rows()?;
-        (last, recovery.published, rows)
+        let alerts = store.activity_alerts()?;
+        (last, recovery.published, (rows, alerts))
     };
+    let (committed_rows, committed_alerts) = committed_rows;
+    let forecast = config.forecast.enabled.then(|| config.forecast.clone());
+    let committed_alerts = Arc::new(committed_alerts);
     let recs = config.recs.enabled.then(|| config.recs.clone());
     let committed_rows = std::sync::Mutex::new(Some(committed_rows));
     // Kafka checkpoints are per partition, whoever owns it: any worker count can resume them.
@@ -127,6 +132,7 @@ pub fn run(
     let spec: SourceSpec = config.source.clone();
     let started = Instant::now();
     let worker_metrics = Arc::clone(&metrics);
+    let worker_stop = Arc::clone(stop);
     let guards = timely::execute(timely::Config::process(workers), move |worker| {
         let index = worker.index();
         let peers = worker.peers();
@@ -161,6 +167,21 @@ pub fn run(
             None => None,
         };
         let recs = recs.clone();
+        let stop = Arc::clone(&worker_stop);
+        let activity_state = match &forecast {
+            Some(forecast) => Some(
+                resume_worker(
+                    &layout.root,
+                    &committed_alerts,
+                    index,
+                    peers,
+                    forecast,
+                    settings.allowed_lateness_ms,
+                )
+                .map_err(|e| e.to_string())?,
+            ),
+            None => None,
+        };
         worker.dataflow::<u64, _, _>(move |scope| -> Result<(), String> {
             let records = ingest(
                 scope,
@@ -170,12 +191,24 @@ pub fn run(
                 Arc::clone(&metrics),
             )
             .map_err(|e| e.to_string())?;
+            let activity = activity_state.map(|state| {
+                activity_outputs(
+                    records.clone(),
+                    state,
+                    Arc::clone(&metrics),
+                    Arc::clone(&stop),
+                )
+            });
             let records = match (recs, recs_start) {
                 (Some(recs), Some(start)) => {
                     let changes = serving_changes(records.clone(), &recs, start);
                     records.concat(changes)
                 }
                 _ => records,
+            };
+            let records = match activity {
+                Some(activity) => records.concat(activity),
+                None => records,
             };
             let staged = stage(records, writer, interval, max_buffered);
             commit(

@@ -1,11 +1,14 @@
 //! What a Kafka-sourced run does after each commit: copy the committed offsets to the consumer group
-//! and forward committed dead letters to the dead-letter topic.
+//! and forward committed dead letters and alerts to their topics.
 
 use std::path::Path;
 
 use cohort_pipeline::{Checkpoint, SourceSpec};
 use cohort_sinks::SqliteStore;
-use cohort_sinks::kafka::{DeadLetterForwarder, KafkaProducer, KafkaSinkError, OffsetCommitter};
+use cohort_sinks::kafka::{
+    AlertForwarder, AlertRecords, DeadLetterForwarder, DeadLetterRecords, KafkaProducer,
+    KafkaSinkError, OffsetCommitter,
+};
 
 use crate::ingest_job::JOB;
 
@@ -13,6 +16,7 @@ use crate::ingest_job::JOB;
 pub struct KafkaOutputs {
     offsets: OffsetCommitter,
     dead_letters: Option<DeadLetterForwarder>,
+    alerts: Option<AlertForwarder>,
 }
 
 /// Why Kafka outputs could not be set up.
@@ -33,9 +37,20 @@ impl KafkaOutputs {
         let SourceSpec::Kafka(config) = source else {
             return Ok(None);
         };
+        let producer = std::rc::Rc::new(KafkaProducer::new(config, "dead letters and alerts")?);
         let dead_letters = match config.dead_letter_topic() {
             Some(topic) => Some(DeadLetterForwarder::new(
-                KafkaProducer::new(config, "dead letters")?,
+                DeadLetterRecords,
+                std::rc::Rc::clone(&producer),
+                topic,
+                SqliteStore::open(db, JOB)?,
+            )),
+            None => None,
+        };
+        let alerts = match config.alert_topic() {
+            Some(topic) => Some(AlertForwarder::new(
+                AlertRecords,
+                std::rc::Rc::clone(&producer),
                 topic,
                 SqliteStore::open(db, JOB)?,
             )),
@@ -44,6 +59,7 @@ impl KafkaOutputs {
         Ok(Some(KafkaOutputs {
             offsets: OffsetCommitter::new(config)?,
             dead_letters,
+            alerts,
         }))
     }
 
@@ -51,6 +67,9 @@ impl KafkaOutputs {
     pub fn after_commit(&mut self, checkpoint: &Checkpoint, last: bool) {
         self.offsets.commit(checkpoint);
         if let Some(forwarder) = self.dead_letters.as_mut() {
+            forwarder.forward(last);
+        }
+        if let Some(forwarder) = self.alerts.as_mut() {
             forwarder.forward(last);
         }
     }

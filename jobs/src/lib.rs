@@ -10,6 +10,7 @@ mod csv_line;
 pub mod forecast;
 pub mod ingest_job;
 pub mod kafka_outputs;
+pub mod lake_replay;
 pub mod moderation;
 pub mod produce;
 pub mod query;

@@ -83,6 +83,21 @@ fn sigkill_at_random_points_then_restart_writes_every_event_exactly_once() {
     assert!(summary.contains("cohort run finished"), "{summary}");
 
     assert_eq!(lake_fingerprint(&data), lake_fingerprint(&reference));
+    assert_eq!(
+        activity_fingerprint(&data),
+        activity_fingerprint(&reference)
+    );
+    // The forecast job's serving tables end as the undisturbed run's.
+    let serving = |dir: &std::path::Path| {
+        let store = cohort_sinks::SqliteStore::open(&dir.join("serving.db"), "ingest").unwrap();
+        (
+            format!("{:?}", store.forecasts().unwrap()),
+            store.activity_alerts().unwrap(),
+        )
+    };
+    let (forecasts, alerts) = serving(&data);
+    assert!(forecasts.len() > 1000, "no forecasts");
+    assert_eq!((forecasts, alerts), serving(&reference));
     let total = query_u64(&data, "SELECT count(*) FROM events_view");
     let distinct = query_u64(&data, "SELECT count(DISTINCT event_id) FROM events_view");
     assert_eq!(total, distinct, "duplicated views");

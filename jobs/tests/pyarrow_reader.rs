@@ -40,22 +40,20 @@ fn lake_is_readable_by_pyarrow() {
     let py: Value = serde_json::from_slice(&out.stdout).unwrap();
     let tables = py.as_object().unwrap();
     assert!(tables.len() >= 8, "{py}");
-    assert!(tables.contains_key("recommendations"), "{py}");
+    for table in ["recommendations", "activity_hourly", "forecasts"] {
+        assert!(tables.contains_key(table), "{table} missing: {py}");
+    }
     for (table, sums) in tables {
         let rows = query_u64(&data, &format!("SELECT count(*) FROM {table}"));
         assert_eq!(sums["rows"].as_u64().unwrap(), rows, "{table} rows");
-        // Event tables sum their event times; change-record tables their epochs.
-        let (column, key) = if sums.get("epoch_sum").is_some() {
-            ("epoch", "epoch_sum")
-        } else {
-            ("ts", "ts_sum")
-        };
+        // Each table sums its time column: event time, change epoch, or an alert's last hour.
+        let column = sums["sum_column"].as_str().unwrap();
         let sum = query(
             &data,
             &format!("SELECT coalesce(sum(CAST({column} AS BIGINT)), 0) FROM {table}"),
         );
         assert_eq!(
-            sums[key].as_i64().unwrap().to_string(),
+            sums["sum"].as_i64().unwrap().to_string(),
             sum[0][0],
             "{table} {column}"
         );

@@ -157,7 +157,7 @@ pub struct StagedFile {
 }
 
 /// What one worker's sink hands the committer after staging everything below `upto`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Staged {
     /// The worker that staged it.
     pub worker: usize,
@@ -174,6 +174,18 @@ pub struct Staged {
     /// Changes of derived serving tables below `upto`, consolidated.
     #[serde(default)]
     pub serving: Vec<cohort_schemas::serving::ServingChange>,
+    /// Forecasts and alerts below `upto`, in time order (closed hours only go to the lake).
+    #[serde(default)]
+    pub activity: Vec<cohort_schemas::activity::ActivityOutput>,
+}
+
+/// What a commit changes in the serving tables besides the checkpoint and the file list.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ServingUpdates {
+    /// Ranked-list changes, consolidated: each row once, -1 deletes it, +1 inserts it.
+    pub changes: Vec<cohort_schemas::serving::ServingChange>,
+    /// Forecasts (replacing their series' rows) and alerts (upserted by id), applied in order.
+    pub activity: Vec<cohort_schemas::activity::ActivityOutput>,
 }
 
 /// A sink or store failure. The pipeline stops at the last good checkpoint; a restart resumes there.
@@ -211,12 +223,12 @@ pub trait EpochWriter {
 
 /// Makes staged output visible together with the checkpoint. Implemented by the serving database.
 pub trait CommitStore {
-    /// Atomically records `checkpoint`, `files` and the derived-table changes `serving` (consolidated:
-    /// each row once, -1 deletes it, +1 inserts it), then publishes the files.
+    /// Atomically records `checkpoint`, `files` and the derived-table `updates`, then publishes the
+    /// files.
     fn commit(
         &mut self,
         checkpoint: &Checkpoint,
         files: &[StagedFile],
-        serving: &[cohort_schemas::serving::ServingChange],
+        updates: &ServingUpdates,
     ) -> Result<(), SinkError>;
 }

@@ -10,9 +10,12 @@ use timely::dataflow::Stream;
 use timely::dataflow::channels::pact::Exchange;
 use timely::dataflow::operators::generic::Operator;
 
+use cohort_schemas::activity::ActivityOutput;
 use cohort_schemas::serving::{ServingChange, consolidate};
 
-use crate::checkpoint::{Checkpoint, CommitStore, SplitResume, SplitState, Staged, StagedFile};
+use crate::checkpoint::{
+    Checkpoint, CommitStore, ServingUpdates, SplitResume, SplitState, Staged, StagedFile,
+};
 use crate::metrics::Metrics;
 
 /// Per-worker bookkeeping of the committer.
@@ -46,6 +49,7 @@ pub fn commit<'s, S, A>(
     let mut logs: Vec<WorkerLog> = (0..peers).map(|_| WorkerLog::default()).collect();
     let mut files: Vec<StagedFile> = Vec::new();
     let mut serving: Vec<ServingChange> = Vec::new();
+    let mut activity: Vec<ActivityOutput> = Vec::new();
     let mut pending = false;
     let mut finished = false;
     let mut last_commit = Instant::now();
@@ -67,6 +71,7 @@ pub fn commit<'s, S, A>(
                             log.progress.extend(s.progress);
                             files.extend(s.files);
                             serving.extend(s.serving);
+                            activity.extend(s.activity);
                             for (k, v) in s.counts {
                                 *checkpoint.totals.entry(k).or_insert(0) += v;
                             }
@@ -101,8 +106,11 @@ pub fn commit<'s, S, A>(
                         "stagings reached a worker without the serving store; only worker 0 commits"
                     );
                 };
-                let changes = consolidate(std::mem::take(&mut serving));
-                if let Err(e) = store.commit(&checkpoint, &files, &changes) {
+                let updates = ServingUpdates {
+                    changes: consolidate(std::mem::take(&mut serving)),
+                    activity: std::mem::take(&mut activity),
+                };
+                if let Err(e) = store.commit(&checkpoint, &files, &updates) {
                     panic!("commit failed; the previous checkpoint stands, rerun to resume: {e}");
                 }
                 metrics.committed(checkpoint.epoch, files.len() as u64, rows);

@@ -16,6 +16,7 @@ pub struct Metrics {
     rows_committed: AtomicU64,
     commits: AtomicU64,
     committed_epoch: AtomicU64,
+    activity_too_late: AtomicU64,
 }
 
 impl Metrics {
@@ -46,6 +47,18 @@ impl Metrics {
         self.files_committed.fetch_add(files, Ordering::Relaxed);
         self.rows_committed.fetch_add(rows, Ordering::Relaxed);
         self.committed_epoch.store(epoch, Ordering::Relaxed);
+    }
+
+    /// Counts an event whose activity hour had already closed when it reached the forecast job (it
+    /// was stamped later than its own time after an idle partition woke up, or its hour was
+    /// committed before a restart and the event replayed).
+    pub fn activity_too_late(&self) {
+        self.activity_too_late.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Events the forecast job found too late so far.
+    pub fn activity_too_late_count(&self) -> u64 {
+        self.activity_too_late.load(Ordering::Relaxed)
     }
 
     /// Records read so far.

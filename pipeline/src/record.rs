@@ -1,13 +1,14 @@
 //! What flows from the sources to the sinks.
 
 use cohort_schemas::Event;
+use cohort_schemas::activity::ActivityOutput;
 use cohort_schemas::lake::DeadLetter;
 use cohort_schemas::serving::ServingChange;
 
 use crate::checkpoint::SplitState;
 
 /// One item of the ingest stream.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Record {
     /// A valid, on-time event (at its event-time second).
     Event(Event),
@@ -19,4 +20,8 @@ pub enum Record {
     /// A change of a derived serving table (at the time the change happened). Stages consolidate
     /// them; the committer applies them in the checkpoint's transaction.
     Serving(ServingChange),
+    /// A closed hour, forecast or alert of the forecast job (at the time its hour closed). The
+    /// lake gets every one; the serving tables keep the newest forecast of each series and state of
+    /// each alert, judged by their content (records of one timestamp arrive in no fixed order).
+    Activity(ActivityOutput),
 }

@@ -67,11 +67,18 @@ pub fn stage<'s, W: EpochWriter + 'static>(
             let mut progress = Vec::new();
             let mut counts = BTreeMap::new();
             let mut serving = ServingChanges::default();
+            let mut activity = Vec::new();
             for (time, records) in ready {
                 for record in records {
                     match record {
                         Record::Progress(p) => progress.push(p),
                         Record::Serving(change) => serving.add(time, change),
+                        Record::Activity(ref output) => {
+                            if output.is_served() {
+                                activity.push(output.clone());
+                            }
+                            rows.push((time, record));
+                        }
                         Record::Event(ref e) => {
                             *counts.entry(e.kind().table().to_string()).or_insert(0) += 1;
                             rows.push((time, record));
@@ -102,6 +109,7 @@ pub fn stage<'s, W: EpochWriter + 'static>(
                 progress,
                 counts,
                 serving: serving.into_iter().map(|(_, change)| change).collect(),
+                activity,
             });
             seq += 1;
             last = Instant::now();

@@ -12,6 +12,7 @@
 //!
 //! Everything here is deterministic and free of I/O so that sources, jobs and tests can share it.
 
+pub mod activity;
 pub mod event;
 pub mod json_schema;
 pub mod lake;

@@ -7,12 +7,15 @@
 //! 80% and 95% intervals ([`Forecast`]). [`m4`] scores it on M4 data; `docs/forecast.md` explains
 //! the choices.
 
+pub mod config;
 pub mod fit;
 pub mod holt_winters;
 pub mod intervals;
+pub mod job;
 pub mod m4;
 pub mod member;
 pub mod model;
+pub mod monitor;
 pub mod nelder_mead;
 pub mod plot;
 pub mod plot_data;
@@ -23,6 +26,7 @@ pub mod select;
 pub mod series;
 pub mod transform;
 
+pub use config::ForecastJobConfig;
 pub use intervals::Forecast;
 pub use member::MemberKind;
 pub use model::{ForecastConfig, Forecaster};

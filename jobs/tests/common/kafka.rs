@@ -46,7 +46,7 @@ impl Broker {
         }
     }
 
-    /// Creates the event and dead-letter topics under `prefix`.
+    /// Creates the event, dead-letter and alert topics under `prefix`.
     pub fn topics(&self, prefix: &str, partitions: u32) {
         // The shared broker's state directory comes from the environment, as for the script.
         let mut cmd = script(self.own.as_deref());

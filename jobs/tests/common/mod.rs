@@ -161,3 +161,27 @@ pub fn lake_fingerprint(data_dir: &Path) -> Vec<Vec<String>> {
     ));
     rows
 }
+
+/// Row counts and checksums of the forecast job's lake tables: each closed hour and each issued
+/// forecast exactly once.
+pub fn activity_fingerprint(data_dir: &Path) -> Vec<Vec<String>> {
+    let mut rows = Vec::new();
+    let series = "community_id || '/' || channel_id || '/' || metric";
+    rows.append(&mut query(
+        data_dir,
+        &format!(
+            "SELECT 'activity_hourly', count(*), count(DISTINCT {series} || '@' || CAST(CAST(ts AS BIGINT) AS VARCHAR)), sum(value) FROM activity_hourly"
+        ),
+    ));
+    rows.append(&mut query(
+        data_dir,
+        &format!(
+            "SELECT 'forecasts', count(*), count(DISTINCT {series} || '@' || CAST(CAST(ts AS BIGINT) AS VARCHAR) || '+' || CAST(horizon AS VARCHAR)), sum(horizon) FROM forecasts"
+        ),
+    ));
+    rows.append(&mut query(
+        data_dir,
+        "SELECT 'alerts', count(*), count(DISTINCT alert_id), sum(hours) FROM alerts",
+    ));
+    rows
+}

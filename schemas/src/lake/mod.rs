@@ -1,10 +1,12 @@
 //! The lake's tables as Arrow: schemas, and conversions between events and record batches.
 //!
 //! One table per event kind (`events_view`, ...) plus `dead_letters`, and `recommendations` (change
-//! records of the derived serving table). Event columns follow the field registry (`event::fields`):
+//! records of the derived serving table), and the forecast job's `activity_hourly`, `forecasts` and
+//! `alerts`. Event columns follow the field registry (`event::fields`):
 //! the common fields, the kind's fields, then `extra` (unknown wire fields as JSON). Hive partition
 //! columns (`date`, `hour`) live in the directory names, not in the files.
 
+mod activity;
 mod batch;
 mod cells;
 mod dead_letter;
@@ -18,6 +20,11 @@ use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit}
 
 use crate::event::{FieldSpec, Kind, Storage};
 
+pub use activity::{
+    ActivityHourBatchBuilder, ActivityHourColumns, AlertBatchBuilder, AlertColumns,
+    ForecastBatchBuilder, ForecastColumns, activity_hourly_schema, activity_hours_from_batch,
+    alert_schema, alerts_from_batch, forecast_schema,
+};
 pub use batch::{BatchBuilder, TableColumns};
 pub use dead_letter::{
     DeadLetter, DeadLetterBatchBuilder, DeadLetterColumns, dead_letter_schema,
@@ -41,15 +48,24 @@ pub enum LakeTable {
     DeadLetters,
     /// Change records of the `recommendations` serving table (+1 a row appeared, -1 it went).
     Recommendations,
+    /// Closed hours of the activity series.
+    ActivityHourly,
+    /// Forecasts as issued, one row per series, issue and hour ahead.
+    Forecasts,
+    /// Every state of every alert.
+    Alerts,
 }
 
 impl LakeTable {
     /// Every table, events first.
     pub fn all() -> impl Iterator<Item = LakeTable> {
-        Kind::ALL
-            .into_iter()
-            .map(LakeTable::Events)
-            .chain([LakeTable::DeadLetters, LakeTable::Recommendations])
+        Kind::ALL.into_iter().map(LakeTable::Events).chain([
+            LakeTable::DeadLetters,
+            LakeTable::Recommendations,
+            LakeTable::ActivityHourly,
+            LakeTable::Forecasts,
+            LakeTable::Alerts,
+        ])
     }
 
     /// The table's name, also its directory under the lake root.
@@ -58,6 +74,9 @@ impl LakeTable {
             LakeTable::Events(kind) => kind.table(),
             LakeTable::DeadLetters => "dead_letters",
             LakeTable::Recommendations => "recommendations",
+            LakeTable::ActivityHourly => "activity_hourly",
+            LakeTable::Forecasts => "forecasts",
+            LakeTable::Alerts => "alerts",
         }
     }
 
@@ -72,6 +91,9 @@ impl LakeTable {
             LakeTable::Events(kind) => event_schema(kind),
             LakeTable::DeadLetters => dead_letter_schema(),
             LakeTable::Recommendations => recommendation_schema(),
+            LakeTable::ActivityHourly => activity_hourly_schema(),
+            LakeTable::Forecasts => forecast_schema(),
+            LakeTable::Alerts => alert_schema(),
         }
     }
 }

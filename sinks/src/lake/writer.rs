@@ -8,8 +8,10 @@ use std::sync::Arc;
 use cohort_pipeline::checkpoint::{EpochWriter, SinkError, StagedFile};
 use cohort_pipeline::record::Record;
 use cohort_schemas::Event;
+use cohort_schemas::activity::{ActivityAlert, ActivityHour, ActivityOutput, ForecastIssue};
 use cohort_schemas::lake::{
-    DeadLetter, DeadLetterBatchBuilder, EventBatchBuilder, LAKE_FORMAT_VERSION, LakeTable,
+    ActivityHourBatchBuilder, AlertBatchBuilder, DeadLetter, DeadLetterBatchBuilder,
+    EventBatchBuilder, ForecastBatchBuilder, LAKE_FORMAT_VERSION, LakeTable,
     RecommendationBatchBuilder, RecommendationChange,
 };
 use cohort_schemas::time::partition_of_ms;
@@ -26,6 +28,9 @@ enum Builder {
     Events(EventBatchBuilder),
     Dead(Box<DeadLetterBatchBuilder>),
     Recommendations(Box<RecommendationBatchBuilder>),
+    ActivityHours(Box<ActivityHourBatchBuilder>),
+    Forecasts(Box<ForecastBatchBuilder>),
+    Alerts(Box<AlertBatchBuilder>),
 }
 
 /// A record's row of the lake.
@@ -33,6 +38,9 @@ enum Row<'a> {
     Event(&'a Event),
     Dead(&'a DeadLetter),
     Recommendation(RecommendationChange<'a>),
+    ActivityHour(&'a ActivityHour),
+    Forecast(&'a ForecastIssue),
+    Alert(&'a ActivityAlert),
 }
 
 impl<'a> Row<'a> {
@@ -46,6 +54,14 @@ impl<'a> Row<'a> {
                 let row = RecommendationChange::of(time, change)?;
                 let ts_ms = i64::try_from(time).unwrap_or(i64::MAX).saturating_mul(1000);
                 Some((LakeTable::Recommendations, ts_ms, Row::Recommendation(row)))
+            }
+            Record::Activity(output) => {
+                let (table, row) = match output {
+                    ActivityOutput::Hour(h) => (LakeTable::ActivityHourly, Row::ActivityHour(h)),
+                    ActivityOutput::Forecast(f) => (LakeTable::Forecasts, Row::Forecast(f)),
+                    ActivityOutput::Alert(a) => (LakeTable::Alerts, Row::Alert(a)),
+                };
+                Some((table, output.ts_ms(), row))
             }
             Record::Progress(_) => None,
         }
@@ -117,11 +133,21 @@ impl EpochWriter for ParquetEpochWriter {
                     LakeTable::Events(kind) => Builder::Events(EventBatchBuilder::new(kind)),
                     LakeTable::DeadLetters => Builder::Dead(Box::default()),
                     LakeTable::Recommendations => Builder::Recommendations(Box::default()),
+                    LakeTable::ActivityHourly => Builder::ActivityHours(Box::default()),
+                    LakeTable::Forecasts => Builder::Forecasts(Box::default()),
+                    LakeTable::Alerts => Builder::Alerts(Box::default()),
                 });
             match (builder, row) {
                 (Builder::Events(b), Row::Event(e)) => b.append(e),
                 (Builder::Dead(b), Row::Dead(d)) => b.append(d),
                 (Builder::Recommendations(b), Row::Recommendation(r)) => b.append(r),
+                (Builder::ActivityHours(b), Row::ActivityHour(h)) => b.append(h),
+                (Builder::Forecasts(b), Row::Forecast(f)) => {
+                    for i in 0..f.points.len() {
+                        b.append((f, i));
+                    }
+                }
+                (Builder::Alerts(b), Row::Alert(a)) => b.append(a),
                 _ => unreachable!("grouped by table above"),
             }
         }
@@ -131,6 +157,9 @@ impl EpochWriter for ParquetEpochWriter {
                 Builder::Events(b) => b.finish(),
                 Builder::Dead(b) => b.finish(),
                 Builder::Recommendations(b) => b.finish(),
+                Builder::ActivityHours(b) => b.finish(),
+                Builder::Forecasts(b) => b.finish(),
+                Builder::Alerts(b) => b.finish(),
             }
             .map_err(|e| SinkError::new(format!("building a batch of {}", table.name()), e))?;
             let partition = PathBuf::from(table.name())

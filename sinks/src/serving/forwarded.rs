@@ -1,4 +1,4 @@
-//! Which committed lake files have been forwarded to Kafka (the dead-letter topic).
+//! Which committed lake files have been forwarded to Kafka (the dead-letter and alert topics).
 
 use std::path::PathBuf;
 
@@ -7,19 +7,19 @@ use rusqlite::params;
 use super::{SqliteStore, StoreError};
 
 impl SqliteStore {
-    /// Published `dead_letters` files not yet forwarded, oldest commit first.
-    pub fn unforwarded_dead_letter_files(&self) -> Result<Vec<PathBuf>, StoreError> {
+    /// Published files of lake table `table` not yet forwarded, oldest commit first.
+    pub fn unforwarded_files(&self, table: &str) -> Result<Vec<PathBuf>, StoreError> {
         let mut stmt = self
             .conn
             .prepare_cached(
                 "SELECT path FROM lake_files
-                 WHERE table_name = 'dead_letters' AND published = 1
+                 WHERE table_name = ?1 AND published = 1
                    AND path NOT IN (SELECT path FROM kafka_forwarded)
                  ORDER BY checkpoint_id, path",
             )
             .map_err(|e| self.sql(e))?;
         let rows = stmt
-            .query_map([], |r| Ok(PathBuf::from(r.get::<_, String>(0)?)))
+            .query_map([table], |r| Ok(PathBuf::from(r.get::<_, String>(0)?)))
             .map_err(|e| self.sql(e))?;
         rows.collect::<Result<_, _>>().map_err(|e| self.sql(e))
     }

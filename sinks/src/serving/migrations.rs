@@ -67,4 +67,48 @@ pub(super) const MIGRATIONS: &[(i64, &str)] = &[
         PRIMARY KEY (community_id, rank)
     ) WITHOUT ROWID;",
     ),
+    (
+        5,
+        "CREATE TABLE forecasts (
+        community_id TEXT NOT NULL,
+        channel_id TEXT NOT NULL,
+        metric TEXT NOT NULL,
+        hour TEXT NOT NULL,
+        horizon INTEGER NOT NULL,
+        yhat REAL NOT NULL,
+        lo80 REAL NOT NULL,
+        hi80 REAL NOT NULL,
+        lo95 REAL NOT NULL,
+        hi95 REAL NOT NULL,
+        model TEXT NOT NULL,
+        fitted_at TEXT NOT NULL,
+        epoch INTEGER NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (community_id, channel_id, metric, horizon)
+    ) WITHOUT ROWID;
+    CREATE TABLE alerts (
+        alert_id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        rule TEXT NOT NULL,
+        community_id TEXT NOT NULL,
+        channel_id TEXT NOT NULL,
+        member_id TEXT,
+        metric TEXT,
+        severity TEXT NOT NULL,
+        score REAL NOT NULL,
+        status TEXT NOT NULL,
+        first_seen TEXT NOT NULL,
+        last_seen TEXT NOT NULL,
+        count INTEGER NOT NULL,
+        observed REAL,
+        expected REAL,
+        lo95 REAL,
+        hi95 REAL,
+        evidence TEXT,
+        closed_at TEXT,
+        epoch INTEGER NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE INDEX alerts_by_community ON alerts (community_id, status, last_seen);",
+    ),
 ];

@@ -1,8 +1,10 @@
 //! Serving tables: what backend services read with plain SQL, and where checkpoints are committed.
 
+mod activity;
 mod derived;
 mod forwarded;
 mod migrations;
 mod sqlite;
 
+pub use activity::ForecastRow;
 pub use sqlite::{Recovery, SqliteStore, StoreError};

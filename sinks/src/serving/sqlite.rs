@@ -3,8 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use cohort_pipeline::checkpoint::{Checkpoint, CommitStore, SinkError, StagedFile};
-use cohort_schemas::serving::ServingChange;
+use cohort_pipeline::checkpoint::{Checkpoint, CommitStore, ServingUpdates, SinkError, StagedFile};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::migrations::MIGRATIONS;
@@ -187,7 +186,7 @@ impl SqliteStore {
         &mut self,
         checkpoint: &Checkpoint,
         files: &[StagedFile],
-        serving: &[ServingChange],
+        updates: &ServingUpdates,
     ) -> Result<(), StoreError> {
         sync_staged(files)?;
         let json = serde_json::to_string(checkpoint).expect("checkpoints always serialize");
@@ -224,7 +223,8 @@ impl SqliteStore {
                     .map_err(sql)?;
             }
         }
-        super::derived::apply(&tx, epoch, serving).map_err(sql)?;
+        super::derived::apply(&tx, epoch, &updates.changes).map_err(sql)?;
+        super::activity::apply(&tx, epoch, &updates.activity).map_err(sql)?;
         // Keep a short history for debugging; the newest row is the one that counts.
         tx.execute(
             "DELETE FROM checkpoints WHERE job = ?1 AND id < ?2 - 100
@@ -250,9 +250,9 @@ impl CommitStore for SqliteStore {
         &mut self,
         checkpoint: &Checkpoint,
         files: &[StagedFile],
-        serving: &[ServingChange],
+        updates: &ServingUpdates,
     ) -> Result<(), SinkError> {
-        self.commit_checkpoint(checkpoint, files, serving)
+        self.commit_checkpoint(checkpoint, files, updates)
             .map_err(|e| SinkError::new("committing a checkpoint", e))
     }
 }

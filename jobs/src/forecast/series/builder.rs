@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use cohort_schemas::event::Event;
 
-use super::contribution::contributions;
+use super::contribution::{Contribution, contributions};
 use super::hour::{Accumulator, HOUR_MS, hour_of};
 use super::metric::SeriesKey;
 
@@ -78,9 +78,7 @@ impl SeriesBuilder {
     /// that closed (sorted by hour, then series). An event whose hour has closed is `TooLate`.
     pub fn push(&mut self, event: &Event) -> Result<Vec<ClosedHour>, TooLate> {
         let hour = hour_of(event.ts_ms);
-        if let Some(next) = self.next_to_close
-            && hour < next
-        {
+        if self.is_closed(hour) {
             self.too_late += 1;
             return Err(TooLate {
                 event_id: event.event_id.clone(),
@@ -89,20 +87,61 @@ impl SeriesBuilder {
             });
         }
         for c in contributions(event) {
-            let first = self.first_hour.entry(c.key.clone()).or_insert(hour);
-            *first = (*first).min(hour);
-            self.open
-                .entry(hour)
-                .or_default()
-                .entry(c.key)
-                .or_insert_with(|| Accumulator::for_amount(&c.amount))
-                .add(c.amount);
+            self.add(hour, c);
         }
         self.max_ts = Some(self.max_ts.map_or(event.ts_ms, |m| m.max(event.ts_ms)));
         Ok(match self.watermark_ms() {
             Some(w) => self.close_through(hour_of(w) - HOUR_MS),
             None => Vec::new(),
         })
+    }
+
+    /// Whether the hour starting at `hour_ms` has closed.
+    pub fn is_closed(&self, hour_ms: i64) -> bool {
+        self.next_to_close.is_some_and(|next| hour_ms < next)
+    }
+
+    /// Adds one contribution to its open hour without moving the watermark: for callers that
+    /// close hours themselves ([`close_before`](Self::close_before)), such as the job, whose
+    /// watermark is timely's frontier. Returns `false` (and counts it) when the hour has closed.
+    pub fn add(&mut self, hour_ms: i64, c: Contribution) -> bool {
+        if self.is_closed(hour_ms) {
+            self.too_late += 1;
+            return false;
+        }
+        let first = self.first_hour.entry(c.key.clone()).or_insert(hour_ms);
+        *first = (*first).min(hour_ms);
+        self.open
+            .entry(hour_ms)
+            .or_default()
+            .entry(c.key)
+            .or_insert_with(|| Accumulator::for_amount(&c.amount))
+            .add(c.amount);
+        true
+    }
+
+    /// Closes every open hour that ends at or before `end_ms`.
+    pub fn close_before(&mut self, end_ms: i64) -> Vec<ClosedHour> {
+        self.close_through(hour_of(end_ms) - HOUR_MS)
+    }
+
+    /// Stops tracking `key`: no more zero hours for it (an idle series the caller evicted). A later
+    /// contribution starts it again from its own hour.
+    pub fn forget(&mut self, key: &SeriesKey) {
+        self.first_hour.remove(key);
+    }
+
+    /// A builder resumed after a restart: hours before `next_to_close_ms` are closed, and each of
+    /// `series` zero-fills from its given first hour.
+    pub fn resume(
+        lateness_ms: i64,
+        next_to_close_ms: Option<i64>,
+        series: impl IntoIterator<Item = (SeriesKey, i64)>,
+    ) -> Self {
+        let mut builder = SeriesBuilder::new(lateness_ms);
+        builder.next_to_close = next_to_close_ms;
+        builder.first_hour = series.into_iter().collect();
+        builder
     }
 
     /// Closes every hour still open (end of a bounded input such as a lake read).

@@ -5,7 +5,7 @@ use cohort_schemas::event::{Event, MemberAction, Payload, PaymentKind};
 use super::metric::{Metric, SeriesKey};
 
 /// What an event adds to one series in its hour.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Amount {
     /// Adds a signed amount to a sum (counts, net likes, revenue in minor units).
     Add(i64),
@@ -14,7 +14,7 @@ pub enum Amount {
 }
 
 /// One event's contribution to one series.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Contribution {
     /// The series.
     pub key: SeriesKey,

@@ -7,7 +7,9 @@ use cohort_schemas::event::Kind;
 
 /// One hourly measure of a community's activity. Each maps to event payloads in `cohort_schemas`;
 /// see `docs/forecast.md` for the exact mapping and the choices (net likes, net revenue).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum Metric {
     /// Distinct members who viewed, liked, paid, chatted or checked in during the hour (exact).
     ActiveMembers,
@@ -84,7 +86,9 @@ impl FromStr for Metric {
 }
 
 /// Identifies one series: a community, a channel (empty for community-wide series) and a metric.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub struct SeriesKey {
     /// The community.
     pub community_id: String,

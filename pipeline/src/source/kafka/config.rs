@@ -30,6 +30,9 @@ pub struct KafkaConfig {
     /// Where dead letters are also produced (with their reason in headers); empty to disable.
     /// Defaults to prefix + `dead_letters`.
     pub dead_letter_topic: Option<String>,
+    /// Where alerts are also produced (JSON, keyed by alert id); empty to disable. Defaults to
+    /// prefix + `alerts`.
+    pub alert_topic: Option<String>,
     /// Passed to librdkafka as they are: `security.protocol`, `sasl.mechanisms`, `sasl.username`,
     /// `ssl.ca.location`, ... (see librdkafka's CONFIGURATION.md).
     pub librdkafka: BTreeMap<String, String>,
@@ -47,6 +50,7 @@ impl Default for KafkaConfig {
             exit_when_caught_up: false,
             group_id: "cohort".into(),
             dead_letter_topic: None,
+            alert_topic: None,
             librdkafka: BTreeMap::new(),
         }
     }
@@ -68,10 +72,20 @@ impl KafkaConfig {
 
     /// The dead-letter topic, unless disabled.
     pub fn dead_letter_topic(&self) -> Option<String> {
-        match &self.dead_letter_topic {
+        self.output_topic(&self.dead_letter_topic, "dead_letters")
+    }
+
+    /// The alert topic, unless disabled.
+    pub fn alert_topic(&self) -> Option<String> {
+        self.output_topic(&self.alert_topic, "alerts")
+    }
+
+    /// An output topic: as configured, none when configured empty, else prefix + `name`.
+    fn output_topic(&self, configured: &Option<String>, name: &str) -> Option<String> {
+        match configured {
             Some(t) if t.is_empty() => None,
             Some(t) => Some(t.clone()),
-            None => Some(format!("{}dead_letters", self.topic_prefix)),
+            None => Some(format!("{}{name}", self.topic_prefix)),
         }
     }
 

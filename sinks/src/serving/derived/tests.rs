@@ -1,6 +1,6 @@
 //! Changes committed with checkpoints, read back.
 
-use cohort_pipeline::checkpoint::{Checkpoint, CommitStore};
+use cohort_pipeline::checkpoint::{Checkpoint, CommitStore, ServingUpdates};
 use cohort_schemas::serving::{ServingChange, ServingRow};
 use proptest::prelude::*;
 
@@ -66,7 +66,11 @@ impl Db {
         self.epoch += 3600;
         let mut checkpoint = Checkpoint::empty(1, "test".into());
         checkpoint.epoch = self.epoch;
-        self.store.commit(&checkpoint, &[], changes).unwrap();
+        let updates = ServingUpdates {
+            changes: changes.to_vec(),
+            activity: Vec::new(),
+        };
+        self.store.commit(&checkpoint, &[], &updates).unwrap();
     }
 
     fn epochs(&self, table: &str) -> Vec<i64> {

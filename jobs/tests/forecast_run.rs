@@ -1,0 +1,314 @@
+//! The forecast job inside `cohort run`: the lake's closed hours equal the series computed from the
+//! committed events at once, the serving `forecasts` and `alerts` tables equal what the series'
+//! monitors issue when fed those hours, and alerts fire on an injected spike and outage in generated
+//! traffic but (almost) never on the normal traffic around them.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, Write};
+use std::path::Path;
+use std::str::FromStr;
+
+use cohort_jobs::forecast::job::series_id;
+use cohort_jobs::forecast::monitor::{MonitorConfig, SeriesMonitor};
+use cohort_jobs::forecast::series::{HOUR_MS, Metric, SeriesKey, batch};
+use cohort_jobs::lake_replay::{read_batches, table_files};
+use cohort_schemas::Kind;
+use cohort_schemas::activity::{ActivityAlert, ActivityOutput, AlertStatus, ForecastIssue};
+use cohort_schemas::lake::{activity_hours_from_batch, events_from_batch};
+use cohort_schemas::time::{format_rfc3339_ms, parse_rfc3339_ms};
+use cohort_sinks::SqliteStore;
+use common::*;
+
+/// The default allowed lateness of `cohort run`.
+const LATENESS_MS: i64 = 300_000;
+
+/// The lake's closed hours per series, in hour order; fails on an hour written twice.
+fn lake_hours(data: &Path) -> BTreeMap<SeriesKey, Vec<(i64, i64)>> {
+    let mut hours: BTreeMap<SeriesKey, Vec<(i64, i64)>> = BTreeMap::new();
+    for path in table_files(&data.join("lake"), "activity_hourly", None).unwrap() {
+        read_batches(&path, |batch| {
+            for h in activity_hours_from_batch(batch).unwrap() {
+                let metric = Metric::from_str(&h.series.metric).unwrap();
+                let key = SeriesKey::new(&h.series.community_id, &h.series.channel_id, metric);
+                hours.entry(key).or_default().push((h.hour_ms, h.value));
+            }
+            Ok(())
+        })
+        .unwrap();
+    }
+    for (key, series) in &mut hours {
+        series.sort_unstable();
+        let n = series.len();
+        series.dedup_by_key(|(h, _)| *h);
+        assert_eq!(series.len(), n, "{key:?} has an hour written twice");
+    }
+    hours
+}
+
+/// The series computed at once from every event committed to the lake, closed up to the last
+/// event's watermark.
+fn batch_hours(data: &Path) -> BTreeMap<SeriesKey, Vec<(i64, i64)>> {
+    let mut events = Vec::new();
+    for kind in Kind::ALL {
+        for path in table_files(&data.join("lake"), kind.table(), None).unwrap() {
+            read_batches(&path, |b| {
+                events.extend(events_from_batch(kind, b).unwrap());
+                Ok(())
+            })
+            .unwrap();
+        }
+    }
+    let mut hours: BTreeMap<SeriesKey, Vec<(i64, i64)>> = BTreeMap::new();
+    for closed in batch(&events, LATENESS_MS, false) {
+        hours
+            .entry(closed.key)
+            .or_default()
+            .push((closed.hour_ms, closed.value));
+    }
+    hours
+}
+
+/// What the job's monitors output when fed `hours`, one series after another.
+fn replay(hours: &BTreeMap<SeriesKey, Vec<(i64, i64)>>) -> Vec<ActivityOutput> {
+    let config = MonitorConfig::default();
+    let mut out = Vec::new();
+    for (key, series) in hours {
+        let mut monitor = SeriesMonitor::new(series_id(key));
+        for &(hour, value) in series {
+            out.extend(monitor.close(hour, value, &config));
+        }
+    }
+    out
+}
+
+/// The last forecast and the final state of every alert among `outputs`.
+fn final_state(outputs: &[ActivityOutput]) -> (Vec<ForecastIssue>, Vec<ActivityAlert>) {
+    let mut forecasts = BTreeMap::new();
+    let mut alerts = BTreeMap::new();
+    for o in outputs {
+        match o {
+            ActivityOutput::Forecast(f) => {
+                forecasts.insert(f.series.clone(), f.clone());
+            }
+            ActivityOutput::Alert(a) => {
+                alerts.insert((a.series.clone(), a.first_hour_ms), a.clone());
+            }
+            ActivityOutput::Hour(_) => {}
+        }
+    }
+    (
+        forecasts.into_values().collect(),
+        alerts.into_values().collect(),
+    )
+}
+
+fn store(data: &Path) -> SqliteStore {
+    SqliteStore::open(&data.join("serving.db"), "ingest").unwrap()
+}
+
+#[test]
+fn hours_forecasts_and_alerts_equal_the_series_computed_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("events.jsonl");
+    let mut cmd = cohort();
+    cmd.args([
+        "generate", "--events", "30000", "--days", "6", "--seed", "3", "--out",
+    ])
+    .arg(&input);
+    ok(cmd);
+    let data = dir.path().join("data");
+    let summary = run_file(&input, &data, &["--workers", "2"]);
+    assert!(summary.contains("cohort run finished"), "{summary}");
+
+    let hours = lake_hours(&data);
+    let expected = batch_hours(&data);
+    assert!(expected.len() > 20, "{} series", expected.len());
+    assert_eq!(
+        hours.keys().collect::<Vec<_>>(),
+        expected.keys().collect::<Vec<_>>()
+    );
+    for (key, series) in &expected {
+        assert_eq!(&hours[key], series, "closed hours of {key:?}");
+    }
+
+    let (forecasts, alerts) = final_state(&replay(&expected));
+    let rows = store(&data).forecasts().unwrap();
+    assert_eq!(rows.len(), forecasts.len() * 48);
+    for (issue, rows) in forecasts.iter().zip(rows.chunks(48)) {
+        assert_eq!(rows[0].series, issue.series);
+        assert_eq!(rows[0].hour, format_rfc3339_ms(issue.first_hour_ms));
+        assert_eq!(rows[0].model, issue.model);
+        for (row, p) in rows.iter().zip(&issue.points) {
+            assert_eq!(
+                (row.yhat, row.lo80, row.hi80, row.lo95, row.hi95),
+                (p.yhat, p.lo80, p.hi80, p.lo95, p.hi95)
+            );
+        }
+    }
+    assert_eq!(store(&data).activity_alerts().unwrap(), alerts);
+
+    // Every closed hour issued one forecast of 48 hours, all in the lake.
+    let closed: usize = hours.values().map(Vec::len).sum();
+    assert_eq!(
+        query_u64(&data, "SELECT count(*) FROM activity_hourly"),
+        closed as u64
+    );
+    assert_eq!(
+        query_u64(&data, "SELECT count(*) FROM forecasts"),
+        closed as u64 * 48
+    );
+}
+
+/// Generated traffic as JSON values, one per line.
+fn read_events(path: &Path) -> Vec<serde_json::Value> {
+    std::io::BufReader::new(std::fs::File::open(path).unwrap())
+        .lines()
+        .filter_map(|l| serde_json::from_str(&l.unwrap()).ok())
+        .collect()
+}
+
+fn ts_of(event: &serde_json::Value) -> Option<i64> {
+    event["ts"].as_str().and_then(parse_rfc3339_ms)
+}
+
+#[test]
+fn alerts_fire_on_an_injected_spike_and_outage_and_rarely_on_normal_traffic() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("generated.jsonl");
+    let mut cmd = cohort();
+    cmd.args([
+        "generate", "--events", "120000", "--days", "21", "--seed", "8", "--out",
+    ])
+    .arg(&input);
+    ok(cmd);
+    let events = read_events(&input);
+    let start = events.iter().filter_map(ts_of).min().unwrap();
+    let start = start - start.rem_euclid(HOUR_MS);
+
+    // The busiest chat channel gets 300 extra messages in one afternoon hour of day 18 ...
+    let mut by_channel: BTreeMap<(String, String), usize> = BTreeMap::new();
+    for e in events.iter().filter(|e| e["kind"] == "chat") {
+        let key = (
+            e["community_id"].as_str().unwrap().to_string(),
+            e["channel_id"].as_str().unwrap().to_string(),
+        );
+        *by_channel.entry(key).or_default() += 1;
+    }
+    let ((spike_community, spike_channel), _) = by_channel.iter().max_by_key(|(_, n)| **n).unwrap();
+    let spike_hour = start + (17 * 24 + 15) * HOUR_MS;
+    let template = events
+        .iter()
+        .find(|e| e["kind"] == "chat" && e["community_id"] == spike_community.as_str())
+        .unwrap()
+        .clone();
+    // ... and the busiest community goes silent for the three busiest hours of the day on day 20.
+    let mut by_community: BTreeMap<String, usize> = BTreeMap::new();
+    for e in &events {
+        if let Some(c) = e["community_id"].as_str() {
+            *by_community.entry(c.to_string()).or_default() += 1;
+        }
+    }
+    let (outage_community, _) = by_community.iter().max_by_key(|(_, n)| **n).unwrap();
+    let mut by_hour_of_day = [0usize; 24];
+    for e in events
+        .iter()
+        .filter(|e| e["community_id"] == outage_community.as_str())
+    {
+        by_hour_of_day[(ts_of(e).unwrap_or(0).rem_euclid(24 * HOUR_MS) / HOUR_MS) as usize] += 1;
+    }
+    let peak = (0..24)
+        .max_by_key(|&h| (0..3).map(|d| by_hour_of_day[(h + d) % 24]).sum::<usize>())
+        .unwrap() as i64;
+    let outage_start = start + (19 * 24 + peak) * HOUR_MS;
+    let outage = (outage_start, outage_start + 3 * HOUR_MS);
+
+    let injected = dir.path().join("injected.jsonl");
+    let mut out = std::io::BufWriter::new(std::fs::File::create(&injected).unwrap());
+    let mut spiked = false;
+    for e in &events {
+        let ts = ts_of(e).unwrap_or(0);
+        if e["community_id"] == outage_community.as_str() && ts >= outage.0 && ts < outage.1 {
+            continue;
+        }
+        if !spiked && ts >= spike_hour {
+            for i in 0..300 {
+                let mut m = template.clone();
+                m["event_id"] = format!("spike-{i}").into();
+                m["message_id"] = format!("spike-m{i}").into();
+                m["user_id"] = format!("spiker-{}", i % 40).into();
+                m["channel_id"] = spike_channel.as_str().into();
+                m["ts"] = format_rfc3339_ms(spike_hour + 1_000 + i * 10_000).into();
+                writeln!(out, "{m}").unwrap();
+            }
+            spiked = true;
+        }
+        writeln!(out, "{e}").unwrap();
+    }
+    drop(out);
+
+    let data = dir.path().join("data");
+    run_file(&injected, &data, &["--workers", "2"]);
+    let alerts = store(&data).activity_alerts().unwrap();
+    let during =
+        |a: &ActivityAlert, from: i64, to: i64| a.first_hour_ms < to && a.last_hour_ms >= from;
+    let spike_alerts: Vec<&ActivityAlert> = alerts
+        .iter()
+        .filter(|a| {
+            a.series.community_id == *spike_community
+                && a.series.metric == "messages"
+                && during(a, spike_hour, spike_hour + HOUR_MS)
+        })
+        .collect();
+    assert!(
+        spike_alerts
+            .iter()
+            .any(|a| a.series.channel_id == *spike_channel && a.observed > a.hi95),
+        "no alert on the spike in {spike_channel}: {spike_alerts:#?}"
+    );
+    let outage_alerts: Vec<&ActivityAlert> = alerts
+        .iter()
+        .filter(|a| a.series.community_id == *outage_community && during(a, outage.0, outage.1))
+        .collect();
+    assert!(
+        outage_alerts
+            .iter()
+            .any(|a| a.observed < a.lo95 && a.series.channel_id.is_empty()),
+        "no alert on the outage of {outage_community}: {outage_alerts:#?}"
+    );
+    // Alerts that ended well before the last hour have all closed again.
+    let last_hour = lake_hours(&data)
+        .values()
+        .filter_map(|s| s.last().map(|(h, _)| *h))
+        .max()
+        .unwrap();
+    let stale: Vec<&ActivityAlert> = alerts
+        .iter()
+        .filter(|a| a.last_hour_ms < last_hour && a.status == AlertStatus::Open)
+        .collect();
+    assert!(stale.is_empty(), "open alerts of past hours: {stale:#?}");
+
+    // The false-alert rate: alerts of the third week that do not touch an injected window, per
+    // series-hour of that week.
+    let week3 = start + 14 * 24 * HOUR_MS;
+    let hours = lake_hours(&data);
+    let series_hours: usize = hours
+        .values()
+        .map(|s| s.iter().filter(|(h, _)| *h >= week3).count())
+        .sum();
+    let false_alerts = alerts
+        .iter()
+        .filter(|a| a.first_hour_ms >= week3)
+        .filter(|a| !during(a, spike_hour, spike_hour + HOUR_MS) && !during(a, outage.0, outage.1))
+        .count();
+    let rate = false_alerts as f64 / series_hours as f64;
+    eprintln!(
+        "false alerts in week 3: {false_alerts} over {series_hours} series-hours ({:.4}%); \
+         {} alerts in all",
+        rate * 100.0,
+        alerts.len()
+    );
+    assert!(rate < 0.005, "false-alert rate {rate}");
+}
