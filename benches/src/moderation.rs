@@ -7,8 +7,9 @@
 //!
 //! 1. normalisation (`normalize`);
 //! 2. PII detection on the normalised text (`pii::detect_in`);
-//! 3. classifier scoring of the normalised text (features + dot product, reused buffers);
-//! 4. the whole path: 1 + 2 + 3 per message, the text normalised once and shared.
+//! 3. lexicon rules on the normalised text (the shipped lexicons, `LexiconSet::find`);
+//! 4. classifier scoring of the normalised text (features + dot product, reused buffers);
+//! 5. the whole path: 1 + 2 + 3 + 4 per message, the text normalised once and shared.
 //!
 //! Figures are messages/s on one thread; the issue 6 target is 100,000 messages/s per core for the
 //! whole path.
@@ -22,6 +23,7 @@ use cohort_jobs::moderation::classifier::features::Scratch;
 use cohort_jobs::moderation::classifier::threshold::ThresholdPolicy;
 use cohort_jobs::moderation::classifier::{self, Classifier, FitOptions};
 use cohort_jobs::moderation::data::{self, DataFormat};
+use cohort_jobs::moderation::lexicon::LexiconSet;
 use cohort_jobs::moderation::normalize::{Normalized, normalize};
 use cohort_jobs::moderation::pii;
 use rand::{Rng, SeedableRng};
@@ -295,6 +297,13 @@ pub fn run(bench: ModerationBench) -> Result<()> {
             .map(|m| pii::detect_in(m).len())
             .sum::<usize>()
     });
+    let lexicons = LexiconSet::embedded().context("the shipped lexicons")?;
+    let lexicon_rate = time(bench.repeats, n, || {
+        normalized
+            .iter()
+            .map(|m| lexicons.find("bench", m).len())
+            .sum::<usize>()
+    });
     let mut scratch = Scratch::default();
     let score_rate = time(bench.repeats, n, || {
         normalized
@@ -302,17 +311,18 @@ pub fn run(bench: ModerationBench) -> Result<()> {
             .map(|m| model.margin_normalized(m.text(), &mut scratch))
             .sum::<f32>()
     });
-    let (mut alerts, mut flagged) = (0usize, 0usize);
+    let (mut alerts, mut flagged, mut lexicon_hits) = (0usize, 0usize, 0usize);
     let threshold = model.header().threshold;
     let whole_rate = time(bench.repeats, n, || {
-        (alerts, flagged) = (0, 0);
+        (alerts, flagged, lexicon_hits) = (0, 0, 0);
         for m in &messages {
             let norm = normalize(m);
             let findings = pii::detect_in(&norm);
             alerts += usize::from(pii::alerts(&findings));
+            lexicon_hits += usize::from(!lexicons.find("bench", &norm).is_empty());
             flagged += usize::from(model.margin_normalized(norm.text(), &mut scratch) > threshold);
         }
-        alerts + flagged
+        alerts + flagged + lexicon_hits
     });
 
     println!("\n| stage | messages/s (1 core) | µs/message |");
@@ -320,14 +330,19 @@ pub fn run(bench: ModerationBench) -> Result<()> {
     for (stage, rate) in [
         ("normalisation", norm_rate),
         ("PII detection (normalised text)", pii_rate),
+        ("lexicon rules (normalised text)", lexicon_rate),
         ("classifier score (normalised text)", score_rate),
-        ("whole path (normalise once + PII + score)", whole_rate),
+        (
+            "whole path (normalise once + PII + lexicons + score)",
+            whole_rate,
+        ),
     ] {
         println!("| {stage} | {rate:.0} | {:.2} |", 1e6 / rate);
     }
     println!(
-        "\nwhole path: {alerts} messages with a pii alert ({:.1}%), {flagged} flagged by the classifier ({:.1}%); target 100000 messages/s per core: {}",
+        "\nwhole path: {alerts} messages with a pii alert ({:.1}%), {lexicon_hits} with a lexicon hit ({:.1}%), {flagged} flagged by the classifier ({:.1}%); target 100000 messages/s per core: {}",
         alerts as f64 * 100.0 / n.max(1) as f64,
+        lexicon_hits as f64 * 100.0 / n.max(1) as f64,
         flagged as f64 * 100.0 / n.max(1) as f64,
         if whole_rate >= 100_000.0 {
             "met"
@@ -346,10 +361,12 @@ pub fn run(bench: ModerationBench) -> Result<()> {
             "trained_on": trained_on,
             "normalize_per_s": norm_rate,
             "pii_per_s": pii_rate,
+            "lexicon_per_s": lexicon_rate,
             "score_per_s": score_rate,
             "whole_path_per_s": whole_rate,
             "pii_alerts": alerts,
             "flagged": flagged,
+            "lexicon_hits": lexicon_hits,
         })
     );
     Ok(())

@@ -160,7 +160,14 @@ fn train_writes_a_model_that_loads_and_eval_train_test_prints_a_table() {
         ],
         &[&train, Path::new("--test"), &test],
     ));
-    assert!(table.contains("accuracy           1.0000"), "{table}");
+    // Columns: classifier alone, lexicon rules alone, either flagging.
+    let accuracy: Vec<&str> = table
+        .lines()
+        .find(|l| l.starts_with("accuracy"))
+        .map(|l| l.split_whitespace().collect())
+        .unwrap_or_default();
+    assert_eq!(accuracy.get(1), Some(&"1.0000"), "{table}");
+    assert_eq!(accuracy.len(), 4, "{table}");
 }
 
 #[test]

@@ -4,14 +4,19 @@
 //! - [`normalize`]: one canonical form of a message (width, case, invisible characters, separator
 //!   and homoglyph tricks, digit words) with offsets back to the original, for evidence redaction;
 //! - [`classifier`]: the linear spam/abuse model, its training and its versioned model file;
+//! - [`lexicon`]: phrase lists of abuse, ads and scams (shipped files with their source and
+//!   licence, plus per-community block and allow lists), matched with one Aho-Corasick automaton
+//!   over normalised text and reloadable without a restart;
 //! - [`data`], [`folds`] and [`eval`]: reading public labelled data and measuring the classifier
-//!   (`cohort train moderation`, `cohort eval moderation`).
+//!   (`cohort train moderation`, `cohort eval moderation`, which reports the classifier alone and
+//!   together with the lexicon rules).
 
 pub mod classifier;
 pub mod cli;
 pub mod data;
 pub mod eval;
 pub mod folds;
+pub mod lexicon;
 pub mod normalize;
 pub mod pii;
 

@@ -14,20 +14,44 @@ pub fn render(report: &EvalReport) -> String {
     };
     let _ = writeln!(
         out,
-        "{} alone, {how}: {} messages scored ({} positive), {:.1} s",
-        report.scope, report.scored, report.positives, report.seconds
+        "{how}: {} messages scored ({} positive), {:.1} s; the classifier alone, the shipped \
+         lexicons alone, and either flagging",
+        report.scored, report.positives, report.seconds
+    );
+    let _ = writeln!(
+        out,
+        "{:<18} {:>10} {:>10} {:>10}",
+        "", "classifier", "rules", "rules+clf"
+    );
+    let (alone, rules, both) = (
+        &report.classifier,
+        &report.rules_alone,
+        &report.rules_and_classifier,
     );
     let rows = [
-        ("precision", report.precision),
-        ("recall", report.recall),
-        ("f1", report.f1),
-        ("accuracy", report.accuracy),
-        ("negatives_flagged", report.negatives_flagged),
+        (
+            "precision",
+            alone.precision,
+            rules.precision,
+            both.precision,
+        ),
+        ("recall", alone.recall, rules.recall, both.recall),
+        ("f1", alone.f1, rules.f1, both.f1),
+        ("accuracy", alone.accuracy, rules.accuracy, both.accuracy),
+        (
+            "negatives_flagged",
+            alone.negatives_flagged,
+            rules.negatives_flagged,
+            both.negatives_flagged,
+        ),
     ];
-    for (name, value) in rows {
-        let _ = writeln!(out, "{name:<18} {value:.4}");
+    for (name, by_classifier, by_rules, combined) in rows {
+        let _ = writeln!(
+            out,
+            "{name:<18} {by_classifier:>10.4} {by_rules:>10.4} {combined:>10.4}"
+        );
     }
-    let c = &report.confusion;
+    let c = &alone.confusion;
     let _ = writeln!(
         out,
         "confusion          tp {} fp {} fn {} tn {}",
