@@ -20,7 +20,7 @@ use timely::dataflow::operators::Concat;
 use crate::kafka_outputs::KafkaOutputs;
 
 use crate::config::Config;
-use crate::forecast::job::{activity_outputs, resume_worker};
+use crate::forecast::job::{activity_outputs, read_lake_activity, resume_worker};
 use crate::recs::replay::lake_facts;
 use crate::recs::serve::{RecsStart, serving_changes};
 
@@ -39,6 +39,9 @@ pub enum RunError {
     /// The source could not be opened.
     #[error(transparent)]
     Source(#[from] cohort_pipeline::source::SourceError),
+    /// The lake could not be read back to resume the forecast job.
+    #[error(transparent)]
+    LakeReplay(#[from] crate::lake_replay::ReplayError),
     /// The data directory was written with another worker count for this source.
     #[error(
         "{data_dir} was written by a run of this source with {previous} workers; resume with --workers {previous}, or use a new --data-dir"
@@ -94,6 +97,11 @@ pub fn run(
     let (committed_rows, committed_alerts) = committed_rows;
     let forecast = config.forecast.enabled.then(|| config.forecast.clone());
     let committed_alerts = Arc::new(committed_alerts);
+    // Read once here rather than once per worker: every worker keeps its own series of it.
+    let lake_activity = match &forecast {
+        Some(_) => Some(Arc::new(read_lake_activity(&layout.root, workers)?)),
+        None => None,
+    };
     let recs = config.recs.enabled.then(|| config.recs.clone());
     let committed_rows = std::sync::Mutex::new(Some(committed_rows));
     // Kafka checkpoints are per partition, whoever owns it: any worker count can resume them.
@@ -168,19 +176,16 @@ pub fn run(
         };
         let recs = recs.clone();
         let stop = Arc::clone(&worker_stop);
-        let activity_state = match &forecast {
-            Some(forecast) => Some(
-                resume_worker(
-                    &layout.root,
-                    &committed_alerts,
-                    index,
-                    peers,
-                    forecast,
-                    settings.allowed_lateness_ms,
-                )
-                .map_err(|e| e.to_string())?,
-            ),
-            None => None,
+        let activity_state = match (&forecast, &lake_activity) {
+            (Some(forecast), Some(lake)) => Some(resume_worker(
+                lake,
+                &committed_alerts,
+                index,
+                peers,
+                forecast,
+                settings.allowed_lateness_ms,
+            )),
+            _ => None,
         };
         worker.dataflow::<u64, _, _>(move |scope| -> Result<(), String> {
             let records = ingest(

@@ -76,7 +76,7 @@ pub fn read_batches(
 
 /// The start (ms) of the hour partition a lake file lies in, from its `date=YYYY-MM-DD/hour=HH`
 /// directories; `None` for a path without them.
-fn partition_start_ms(path: &Path) -> Option<i64> {
+pub fn partition_start_ms(path: &Path) -> Option<i64> {
     let mut date = None;
     let mut hour = None;
     for part in path.iter().filter_map(|p| p.to_str()) {

@@ -22,7 +22,7 @@ use timely::dataflow::operators::generic::Operator;
 use crate::forecast::series::{Contribution, contributions, hour_of};
 
 pub use owner::{owner_of, series_hash};
-pub use resume::resume_worker;
+pub use resume::{LakeActivity, read_lake_activity, resume_worker};
 pub use state::{WorkerSeries, series_id};
 
 /// What travels to the series' owners: an event's contribution (to its series' owner), or the
