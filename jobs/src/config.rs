@@ -34,6 +34,9 @@ pub struct Config {
     /// The forecast job.
     #[serde(default)]
     pub forecast: crate::forecast::ForecastJobConfig,
+    /// What is kept of personal data.
+    #[serde(default)]
+    pub privacy: crate::privacy::PrivacyConfig,
 }
 
 /// `[runtime]`.
@@ -238,6 +241,14 @@ mod tests {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect()
+    }
+
+    #[test]
+    fn the_shipped_example_config_is_the_embedded_defaults() {
+        assert!(
+            include_str!("../../deploy/config/cohort.example.toml") == DEFAULTS,
+            "deploy/config/cohort.example.toml differs from jobs/src/default.toml: copy it over"
+        );
     }
 
     #[test]

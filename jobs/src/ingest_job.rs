@@ -3,7 +3,7 @@
 //! Before the dataflow starts, the serving database finishes any publish a crash interrupted and
 //! discards uncommitted staging; the last checkpoint then tells each split where to resume.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -16,11 +16,13 @@ use cohort_pipeline::{Metrics, SourceSpec};
 use cohort_schemas::Decoder;
 use cohort_sinks::{LakeLayout, ParquetEpochWriter, SqliteStore};
 use timely::dataflow::operators::Concat;
+use timely::dataflow::operators::vec::Map;
 
 use crate::kafka_outputs::KafkaOutputs;
 
 use crate::config::Config;
 use crate::forecast::job::{activity_outputs, read_lake_activity, resume_worker};
+use crate::privacy::{KEY_ENV, PrivacyConfig, SecretKey, StoredText};
 use crate::recs::replay::lake_facts;
 use crate::recs::serve::{RecsStart, serving_changes};
 
@@ -42,6 +44,9 @@ pub enum RunError {
     /// The lake could not be read back to resume the forecast job.
     #[error(transparent)]
     LakeReplay(#[from] crate::lake_replay::ReplayError),
+    /// The privacy settings need a secret key that could not be had.
+    #[error(transparent)]
+    SecretKey(#[from] crate::privacy::SecretKeyError),
     /// The data directory was written with another worker count for this source.
     #[error(
         "{data_dir} was written by a run of this source with {previous} workers; resume with --workers {previous}, or use a new --data-dir"
@@ -103,6 +108,7 @@ pub fn run(
         None => None,
     };
     let recs = config.recs.enabled.then(|| config.recs.clone());
+    let stored_text = stored_text_policy(&config.privacy)?;
     let committed_rows = std::sync::Mutex::new(Some(committed_rows));
     // Kafka checkpoints are per partition, whoever owns it: any worker count can resume them.
     let rescalable = matches!(config.source, SourceSpec::Kafka(_));
@@ -175,6 +181,7 @@ pub fn run(
             None => None,
         };
         let recs = recs.clone();
+        let stored_text = stored_text.clone();
         let stop = Arc::clone(&worker_stop);
         let activity_state = match (&forecast, &lake_activity) {
             (Some(forecast), Some(lake)) => Some(resume_worker(
@@ -196,6 +203,12 @@ pub fn run(
                 Arc::clone(&metrics),
             )
             .map_err(|e| e.to_string())?;
+            // Before anything else sees the events: every output, the lake's included, gets the
+            // stored text only.
+            let records = match stored_text.clone() {
+                Some(policy) => records.map_in_place(move |record| policy.apply(record)),
+                None => records,
+            };
             let activity = activity_state.map(|state| {
                 activity_outputs(
                     records.clone(),
@@ -267,6 +280,15 @@ pub fn run(
         elapsed,
         recovered_files,
     })
+}
+
+/// The run's stored-text policy with its key (read from the environment or the key file now, so a
+/// missing key fails before timely starts); `None` when chat text is stored as written.
+fn stored_text_policy(privacy: &PrivacyConfig) -> Result<Option<Arc<StoredText>>, RunError> {
+    let env = std::env::var_os(KEY_ENV).map(|v| v.into_encoded_bytes());
+    let key = SecretKey::load(env.as_deref(), Path::new(&privacy.key_file))?;
+    let policy = StoredText::new(privacy.stored_chat_pii, key)?;
+    Ok(policy.rewrites().then(|| Arc::new(policy)))
 }
 
 /// A run id that orders by start time and differs between concurrent processes.

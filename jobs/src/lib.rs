@@ -12,6 +12,7 @@ pub mod ingest_job;
 pub mod kafka_outputs;
 pub mod lake_replay;
 pub mod moderation;
+pub mod privacy;
 pub mod produce;
 pub mod query;
 pub mod recs;

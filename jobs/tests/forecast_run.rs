@@ -170,8 +170,98 @@ fn read_events(path: &Path) -> Vec<serde_json::Value> {
         .collect()
 }
 
+/// An event's time: RFC 3339 text, or epoch milliseconds (the generator writes payments so).
 fn ts_of(event: &serde_json::Value) -> Option<i64> {
-    event["ts"].as_str().and_then(parse_rfc3339_ms)
+    match &event["ts"] {
+        serde_json::Value::Number(n) => n.as_i64(),
+        ts => ts.as_str().and_then(parse_rfc3339_ms),
+    }
+}
+
+/// An abnormal hour the generator makes on its own: a flood (one member repeating one text in a
+/// channel) or a payment burst (card testing: one member's run of purchases; or many refunds of one
+/// item). The series it moves may alert there, rightly: those alerts are not false.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct GeneratedAnomaly {
+    community: String,
+    /// The flooded channel; empty for payment bursts (payments have no channel).
+    channel: String,
+    hour_ms: i64,
+    /// Floods move messages; bursts move purchases and revenue.
+    flood: bool,
+}
+
+impl GeneratedAnomaly {
+    /// Whether `alert` is on a series this anomaly moves, in its hour.
+    fn explains(&self, alert: &ActivityAlert) -> bool {
+        let s = &alert.series;
+        let metric_moved = if self.flood {
+            s.metric == "messages" && (s.channel_id.is_empty() || s.channel_id == self.channel)
+        } else {
+            s.channel_id.is_empty() && (s.metric == "purchases" || s.metric.starts_with("revenue:"))
+        };
+        let moved = metric_moved || (s.metric == "active_members" && s.channel_id.is_empty());
+        s.community_id == self.community
+            && moved
+            && alert.first_hour_ms <= self.hour_ms
+            && alert.last_hour_ms >= self.hour_ms
+    }
+}
+
+/// The generator's floods and payment bursts in `events`, per hour: at least five identical
+/// messages of one member in one channel, five payments of one member, or four refunds of one item.
+fn generated_anomalies(events: &[serde_json::Value]) -> Vec<GeneratedAnomaly> {
+    let text = |e: &serde_json::Value, key: &str| e[key].as_str().unwrap_or_default().to_string();
+    let mut counts: BTreeMap<(GeneratedAnomaly, String), usize> = BTreeMap::new();
+    for e in events {
+        let Some(ts) = ts_of(e) else { continue };
+        let hour_ms = ts - ts.rem_euclid(HOUR_MS);
+        let community = text(e, "community_id");
+        let key = match (e["kind"].as_str(), e["payment_kind"].as_str()) {
+            (Some("chat"), _) => (
+                GeneratedAnomaly {
+                    community,
+                    channel: text(e, "channel_id"),
+                    hour_ms,
+                    flood: true,
+                },
+                format!("{}\u{0}{}", text(e, "user_id"), text(e, "text")),
+            ),
+            (Some("payment"), Some("refund")) => (
+                GeneratedAnomaly {
+                    community,
+                    channel: String::new(),
+                    hour_ms,
+                    flood: false,
+                },
+                format!("refund\u{0}{}", text(e, "item_id")),
+            ),
+            (Some("payment"), _) => (
+                GeneratedAnomaly {
+                    community,
+                    channel: String::new(),
+                    hour_ms,
+                    flood: false,
+                },
+                format!("payer\u{0}{}", text(e, "user_id")),
+            ),
+            _ => continue,
+        };
+        *counts.entry(key).or_default() += 1;
+    }
+    let mut anomalies: Vec<GeneratedAnomaly> = counts
+        .into_iter()
+        .filter(|((a, what), n)| {
+            *n >= if !a.flood && what.starts_with("refund") {
+                4
+            } else {
+                5
+            }
+        })
+        .map(|((a, _), _)| a)
+        .collect();
+    anomalies.dedup();
+    anomalies
 }
 
 #[test]
@@ -185,7 +275,14 @@ fn alerts_fire_on_an_injected_spike_and_outage_and_rarely_on_normal_traffic() {
     .arg(&input);
     ok(cmd);
     let events = read_events(&input);
-    let start = events.iter().filter_map(ts_of).min().unwrap();
+    // The generator's invalid records (times in seconds, say) are rejected, so they do not count.
+    let limits = cohort_schemas::Limits::default();
+    let start = events
+        .iter()
+        .filter_map(ts_of)
+        .filter(|ts| (limits.min_ts_ms..=limits.max_ts_ms).contains(ts))
+        .min()
+        .unwrap();
     let start = start - start.rem_euclid(HOUR_MS);
 
     // The busiest chat channel gets 300 extra messages in one afternoon hour of day 18 ...
@@ -290,25 +387,51 @@ fn alerts_fire_on_an_injected_spike_and_outage_and_rarely_on_normal_traffic() {
         .collect();
     assert!(stale.is_empty(), "open alerts of past hours: {stale:#?}");
 
-    // The false-alert rate: alerts of the third week that do not touch an injected window, per
-    // series-hour of that week.
+    // The false-alert rate: alerts of the third week that neither touch an injected window nor sit
+    // on a flood or payment burst of the generator's own, per series-hour of that week.
     let week3 = start + 14 * 24 * HOUR_MS;
     let hours = lake_hours(&data);
     let series_hours: usize = hours
         .values()
         .map(|s| s.iter().filter(|(h, _)| *h >= week3).count())
         .sum();
-    let false_alerts = alerts
+    let anomalies = generated_anomalies(&events);
+    let week3_alerts: Vec<&ActivityAlert> = alerts
         .iter()
         .filter(|a| a.first_hour_ms >= week3)
         .filter(|a| !during(a, spike_hour, spike_hour + HOUR_MS) && !during(a, outage.0, outage.1))
-        .count();
-    let rate = false_alerts as f64 / series_hours as f64;
+        .collect();
+    let (on_generated, false_alerts): (Vec<&ActivityAlert>, Vec<&ActivityAlert>) = week3_alerts
+        .into_iter()
+        .partition(|a| anomalies.iter().any(|g| g.explains(a)));
+    let rate = false_alerts.len() as f64 / series_hours as f64;
+    let mut by_metric: BTreeMap<String, usize> = BTreeMap::new();
+    for a in &false_alerts {
+        let family = a.series.metric.split(':').next().unwrap_or_default();
+        let scope = if a.series.channel_id.is_empty() {
+            "community"
+        } else {
+            "channel"
+        };
+        *by_metric
+            .entry(format!("{family} per {scope}"))
+            .or_default() += 1;
+    }
     eprintln!(
-        "false alerts in week 3: {false_alerts} over {series_hours} series-hours ({:.4}%); \
-         {} alerts in all",
+        "week 3: {} series-hours, {} generated floods and bursts in all; {} alerts on them; \
+         {} false alerts ({:.4}%) by metric {by_metric:?}; {} alerts in all",
+        series_hours,
+        anomalies.len(),
+        on_generated.len(),
+        false_alerts.len(),
         rate * 100.0,
         alerts.len()
     );
-    assert!(rate < 0.005, "false-alert rate {rate}");
+    assert!(
+        !on_generated.is_empty(),
+        "the generator's floods and bursts raised no alert: {anomalies:#?}"
+    );
+    // The goal is none; what is left falls on sparse, lumpy series (one purchase in a quiet hour,
+    // meetup check-ins, a burst of replies in a small channel): docs/forecast.md, "False alerts".
+    assert!(rate < 0.005, "false-alert rate {rate}: {false_alerts:#?}");
 }

@@ -9,16 +9,24 @@
 //!   over normalised text and reloadable without a restart;
 //! - [`data`], [`folds`] and [`eval`]: reading public labelled data and measuring the classifier
 //!   (`cohort train moderation`, `cohort eval moderation`, which reports the classifier alone and
-//!   together with the lexicon rules).
+//!   together with the lexicon rules);
+//! - [`flood`]: flood, copied-text campaign and new-member link-burst rules over chat, on event
+//!   time with bounded state;
+//! - [`payments`]: refund bursts, card testing, unusual amounts and join-pay-refund over payments;
+//! - [`finding`]: what those two report, one [`finding::ModerationFinding`] per rule firing.
 
 pub mod classifier;
 pub mod cli;
 pub mod data;
 pub mod eval;
+pub mod finding;
+pub mod flood;
 pub mod folds;
 pub mod lexicon;
 pub mod normalize;
+pub mod payments;
 pub mod pii;
+pub mod stable_hash;
 
 use std::path::Path;
 

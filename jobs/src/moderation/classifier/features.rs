@@ -9,7 +9,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::counter::BucketCounter;
 use crate::moderation::normalize::{chars::is_cjk, normalize};
+use crate::moderation::stable_hash::{FNV_OFFSET, mix, step};
 
 /// One feature: bucket index and weight.
 pub type Feature = (u32, f32);
@@ -47,6 +49,7 @@ pub struct Scratch {
     words: Vec<(u32, u32)>,
     buckets: Vec<u32>,
     features: Vec<Feature>,
+    counter: BucketCounter,
 }
 
 impl Scratch {
@@ -56,25 +59,10 @@ impl Scratch {
     }
 }
 
-const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
-const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
 /// Seeds that keep character n-grams, word n-grams and number shapes in separate hash spaces.
 const CHAR_SEED: u64 = 0x9e37_79b9_7f4a_7c15;
 const WORD_SEED: u64 = 0xc2b2_ae3d_27d4_eb4f;
 const SHAPE_SEED: u64 = 0x1656_67b1_9e37_79f9;
-
-fn step(h: u64, v: u64) -> u64 {
-    (h ^ v).wrapping_mul(FNV_PRIME)
-}
-
-/// murmur3's finaliser: spreads FNV's weak low bits over the whole word.
-fn mix(mut h: u64) -> u64 {
-    h ^= h >> 33;
-    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
-    h ^= h >> 33;
-    h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
-    h ^ (h >> 33)
-}
 
 impl FeatureConfig {
     /// Number of hash buckets.
@@ -127,6 +115,37 @@ impl FeatureConfig {
         self.char_buckets(norm, &mut scratch.chars, &mut scratch.buckets);
         self.word_buckets(norm, &mut scratch.words, &mut scratch.buckets);
         self.weigh(&mut scratch.buckets, &mut scratch.features);
+    }
+
+    /// `(Σ weights[b]·tf(b), Σ tf(b)²)` over the distinct buckets `b` of normalised `norm`: the
+    /// numerator of the margin and the squared length of the unnormalised vector. This is what
+    /// scoring needs, computed without building (and sorting) the vector that
+    /// [`FeatureConfig::features_into`] returns.
+    pub fn weighted_sum(&self, norm: &str, scratch: &mut Scratch, weights: &[f32]) -> (f32, f32) {
+        scratch.buckets.clear();
+        if norm.is_empty() {
+            return (0.0, 0.0);
+        }
+        self.char_buckets(norm, &mut scratch.chars, &mut scratch.buckets);
+        self.word_buckets(norm, &mut scratch.words, &mut scratch.buckets);
+        let (mut dot, mut squares) = (0.0f32, 0.0f32);
+        scratch
+            .counter
+            .for_each_count(&scratch.buckets, |bucket, count| {
+                let tf = self.term_weight(count);
+                dot += weights.get(bucket as usize).copied().unwrap_or(0.0) * tf;
+                squares += tf * tf;
+            });
+        (dot, squares)
+    }
+
+    /// A bucket's weight from its count: `1 + ln(count)` when sublinear, else the count.
+    fn term_weight(&self, count: u32) -> f32 {
+        match (self.sublinear_tf, count) {
+            (_, 1) => 1.0,
+            (true, n) => 1.0 + (n as f32).ln(),
+            (false, n) => n as f32,
+        }
     }
 
     fn bucket(&self, h: u64) -> u32 {
@@ -214,10 +233,8 @@ impl FeatureConfig {
                 _ => features.push((b, 1.0)),
             }
         }
-        if self.sublinear_tf {
-            for (_, v) in features.iter_mut() {
-                *v = 1.0 + v.ln();
-            }
+        for (_, v) in features.iter_mut() {
+            *v = self.term_weight(*v as u32);
         }
         let norm = features.iter().map(|(_, v)| v * v).sum::<f32>().sqrt();
         if norm > 0.0 {

@@ -6,6 +6,7 @@
 //! threshold by inner cross-validation on the training examples alone, then fits the final model on
 //! all of them, so an evaluation never lets the test fold choose anything.
 
+mod counter;
 pub mod features;
 pub mod file;
 pub mod threshold;
@@ -53,8 +54,16 @@ impl Classifier {
     /// The margin of an already normalised message, with reusable buffers: the moderation path
     /// normalises once for PII detection and scoring, and allocates nothing per message here.
     pub fn margin_normalized(&self, norm: &str, scratch: &mut features::Scratch) -> f32 {
-        self.header.features.features_into(norm, scratch);
-        self.margin_of(scratch.features())
+        let (dot, squares) = self
+            .header
+            .features
+            .weighted_sum(norm, scratch, &self.weights);
+        // the same as `margin_of` the unit-length vector, up to the order of float additions
+        if squares > 0.0 {
+            dot / squares.sqrt() + self.header.bias
+        } else {
+            self.header.bias
+        }
     }
 
     /// The margin of an already vectorised message.

@@ -114,3 +114,23 @@ fn model_file_errors_are_typed() {
         Err(file::ModelFileError::Io { .. })
     ));
 }
+
+#[test]
+fn scoring_without_the_sorted_vector_gives_the_same_margin() {
+    let mut scratch = features::Scratch::default();
+    for policy in [ThresholdPolicy::Zero, ThresholdPolicy::MaxAccuracy] {
+        let model = fitted(policy);
+        let long = "免费 free 加微信 ".repeat(200);
+        for text in corpus().iter().map(|(t, _)| t.as_str()).chain([
+            "",
+            " ",
+            "aaaa aaaa aaaa",
+            long.as_str(),
+        ]) {
+            let norm = crate::moderation::normalize::normalize(text);
+            let fast = model.margin_normalized(norm.text(), &mut scratch);
+            let slow = model.margin(text);
+            assert!((fast - slow).abs() < 1e-5, "{text}: {fast} vs {slow}");
+        }
+    }
+}

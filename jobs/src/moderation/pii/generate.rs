@@ -26,16 +26,7 @@ pub struct Planted {
 }
 
 /// The kinds generated, in turn.
-pub const KINDS: [PiiKind; 8] = [
-    PiiKind::Mobile,
-    PiiKind::Landline,
-    PiiKind::Email,
-    PiiKind::ResidentId,
-    PiiKind::BankCard,
-    PiiKind::Iban,
-    PiiKind::InviteLink,
-    PiiKind::Handle,
-];
+pub const KINDS: [PiiKind; 8] = PiiKind::ALERTING;
 
 const ZH: [&str; 8] = [
     "我的电话是{}，有事打给我",

@@ -50,6 +50,18 @@ pub enum PiiKind {
 }
 
 impl PiiKind {
+    /// Every kind that is personal data.
+    pub const ALERTING: [PiiKind; 8] = [
+        PiiKind::Mobile,
+        PiiKind::Landline,
+        PiiKind::Email,
+        PiiKind::ResidentId,
+        PiiKind::BankCard,
+        PiiKind::Iban,
+        PiiKind::InviteLink,
+        PiiKind::Handle,
+    ];
+
     /// Whether this kind is personal data that raises a `pii` alert.
     pub fn alerts(self) -> bool {
         self != PiiKind::Url
@@ -82,6 +94,10 @@ pub fn detect_in(norm: &Normalized) -> Vec<Finding> {
     iban::find(text, &mut raw);
     web::find(text, &mut raw);
     handles::find(text, &mut raw);
+    let ours = placeholders(text);
+    if !ours.is_empty() {
+        raw.retain(|(_, r)| !ours.iter().any(|p| p.start < r.end && r.start < p.end));
+    }
     raw.sort_by_key(|(_, r)| (r.start, std::cmp::Reverse(r.end)));
     let mut out: Vec<Finding> = Vec::with_capacity(raw.len());
     for (kind, r) in raw {
@@ -102,6 +118,34 @@ pub fn detect_in(norm: &Normalized) -> Vec<Finding> {
     out
 }
 
+/// Byte ranges of cohort's own placeholders in normalised text: `[mobile]` as [`redact`] writes
+/// them and `[mobile:0123456789abcdef]` as the keyed-hash policy does. Findings overlapping one
+/// are dropped (the hex of a hash can look like a landline), so stored text scanned again finds
+/// nothing, and redacting twice changes nothing.
+fn placeholders(text: &str) -> Vec<Range<usize>> {
+    let mut out = Vec::new();
+    for (open, _) in text.match_indices('[') {
+        let rest = &text[open + 1..];
+        let Some(close) = rest.find(']').filter(|&c| c <= 40) else {
+            continue;
+        };
+        let inner = &rest[..close];
+        let (label, hash) = match inner.split_once(':') {
+            Some((label, hash)) => (label, Some(hash)),
+            None => (inner, None),
+        };
+        let hash_ok = hash.is_none_or(|h| {
+            h.len() == 16
+                && h.bytes()
+                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        });
+        if hash_ok && PiiKind::ALERTING.iter().any(|k| k.label() == label) {
+            out.push(open..open + close + 2);
+        }
+    }
+    out
+}
+
 /// Whether any finding raises a `pii` alert.
 pub fn alerts(findings: &[Finding]) -> bool {
     findings.iter().any(|f| f.kind.alerts())
@@ -110,22 +154,27 @@ pub fn alerts(findings: &[Finding]) -> bool {
 /// The original message with every alerting finding replaced by `[kind]` (e.g. `[mobile]`): what
 /// the lake stores when redaction is on.
 pub fn redact(original: &str, findings: &[Finding]) -> String {
-    let mut ranges: Vec<(Range<usize>, PiiKind)> = findings
-        .iter()
-        .filter(|f| f.kind.alerts())
-        .map(|f| (f.original.clone(), f.kind))
-        .collect();
-    ranges.sort_by_key(|(r, _)| r.start);
+    replace(original, findings, |f| format!("[{}]", f.kind.label()))
+}
+
+/// The original message with every alerting finding replaced by `token(finding)` (findings
+/// overlapping an earlier one are left to it).
+pub fn replace(
+    original: &str,
+    findings: &[Finding],
+    mut token: impl FnMut(&Finding) -> String,
+) -> String {
+    let mut alerting: Vec<&Finding> = findings.iter().filter(|f| f.kind.alerts()).collect();
+    alerting.sort_by_key(|f| f.original.start);
     let mut out = String::with_capacity(original.len());
     let mut at = 0;
-    for (r, kind) in ranges {
+    for f in alerting {
+        let r = &f.original;
         if r.start < at || r.end > original.len() {
             continue;
         }
         out.push_str(&original[at..r.start]);
-        out.push('[');
-        out.push_str(kind.label());
-        out.push(']');
+        out.push_str(&token(f));
         at = r.end;
     }
     out.push_str(&original[at..]);

@@ -72,3 +72,16 @@ fn ordinary_chat_has_no_findings() {
         );
     }
 }
+
+#[test]
+fn cohorts_own_placeholders_are_not_findings_but_neighbours_are() {
+    // the hex of a hash token holds a landline-shaped run (0336 62193794)
+    assert!(detect("vx：[handle:033662193794df95] 备注来意").is_empty());
+    assert!(detect("call [mobile] or [email]").is_empty());
+    assert_eq!(kinds("[mobile]13812345678"), vec![PiiKind::Mobile]);
+    // brackets that are not ours do not hide anything
+    assert_eq!(kinds("[note:033662193794df95]"), vec![PiiKind::Landline]);
+    let message = "打 13812345678 或者发到 li.lei@example.com";
+    let once = redact(message, &detect(message));
+    assert_eq!(redact(&once, &detect(&once)), once);
+}
