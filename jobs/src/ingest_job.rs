@@ -205,7 +205,7 @@ pub fn run(
             .map_err(|e| e.to_string())?;
             // Before anything else sees the events: every output, the lake's included, gets the
             // stored text only.
-            let records = match stored_text.clone() {
+            let records = match stored_text {
                 Some(policy) => records.map_in_place(move |record| policy.apply(record)),
                 None => records,
             };
@@ -287,6 +287,10 @@ pub fn run(
 fn stored_text_policy(privacy: &PrivacyConfig) -> Result<Option<Arc<StoredText>>, RunError> {
     let env = std::env::var_os(KEY_ENV).map(|v| v.into_encoded_bytes());
     let key = SecretKey::load(env.as_deref(), Path::new(&privacy.key_file))?;
+    if let Some(key) = &key {
+        // the id, never the key: it tells which key wrote a lake's hash tokens after a rotation
+        tracing::info!(key_id = key.id(), "privacy key loaded");
+    }
     let policy = StoredText::new(privacy.stored_chat_pii, key)?;
     Ok(policy.rewrites().then(|| Arc::new(policy)))
 }

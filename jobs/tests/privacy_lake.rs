@@ -11,6 +11,7 @@ use std::path::Path;
 use cohort_jobs::lake_replay::{read_batches, table_files};
 use cohort_jobs::moderation::pii::generate::generate as planted_pii;
 use cohort_jobs::moderation::pii::{alerts, detect};
+use cohort_jobs::privacy::SecretKey;
 use cohort_schemas::Kind;
 use cohort_schemas::event::Payload;
 use cohort_schemas::lake::events_from_batch;
@@ -99,6 +100,7 @@ fn leaks(texts: &[String], values: &[String]) -> (Vec<String>, Vec<String>) {
 fn run(input: &Path, data: &Path, storage: &str, key: Option<&str>) -> std::process::Output {
     let mut cmd = cohort();
     cmd.env("COHORT__PRIVACY__STORED_CHAT_PII", storage)
+        .env("RUST_LOG", "info")
         .env_remove("COHORT_PRIVACY_KEY")
         .args(["run", "--source", "file", "--input"])
         .arg(input)
@@ -144,7 +146,15 @@ fn the_lake_stores_no_detected_pii_when_redaction_or_hashing_is_on() {
 
     let hashed = dir.path().join("hashed");
     let key = "a secret key for this test only";
-    assert!(run(&input, &hashed, "hash", Some(key)).status.success());
+    let out = run(&input, &hashed, "hash", Some(key));
+    assert!(out.status.success());
+    // the log names the key by its id, never the key itself
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let id = SecretKey::new(key.as_bytes(), "test")
+        .unwrap()
+        .id()
+        .to_string();
+    assert!(stderr.contains(&id) && !stderr.contains(key), "{stderr}");
     let texts = stored_texts(&hashed);
     let (detected, verbatim) = leaks(&texts, &values);
     assert!(detected.is_empty(), "PII left in the lake: {detected:#?}");
