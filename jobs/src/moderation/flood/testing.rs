@@ -15,6 +15,12 @@ pub const HOUR: i64 = 60 * MIN;
 /// One day in ms.
 pub const DAY: i64 = 24 * HOUR;
 
+/// A long ad with one slot, `WORD`, that campaigns rotate to dodge exact-copy filters.
+pub const LONG_OFFER: &str = "Limited offer for members of this community only: join our WORD \
+    crypto signals group today and learn the exact method our traders use to double their money \
+    every single week, with daily calls, a personal mentor, bonus courses and a full refund \
+    guarantee if you do not see results in thirty days";
+
 /// An event of `user` in community `c1` at `ts_ms`.
 pub fn event(ts_ms: i64, user: &str, payload: Payload) -> Event {
     event_in("c1", ts_ms, user, payload)

@@ -5,7 +5,7 @@ use cohort_schemas::activity::Severity;
 
 use crate::moderation::finding::FindingKind;
 
-use super::testing::{DAY, HOUR, MIN, SEC, T0, chat, event, event_in, join, view};
+use super::testing::{DAY, HOUR, LONG_OFFER, MIN, SEC, T0, chat, event, event_in, join, view};
 use super::*;
 
 const SPAM: &str = "Earn 500 dollars a day working from home, message me on telegram for details";
@@ -133,17 +133,13 @@ fn a_campaign_of_copies_with_small_edits_fires_once() {
 
 #[test]
 fn a_campaign_rotating_one_word_is_found_at_seven_bits_and_missed_at_three() {
-    let template = "Limited offer for members of this community only: join our WORD crypto \
-                    signals group today and learn the exact method our traders use to double \
-                    their money every single week, with daily calls, a personal mentor, bonus \
-                    courses and a full refund guarantee if you do not see results in thirty days";
     // These five variants are 3 to 7 bits apart pairwise; other words in the slot land 8 to 12
     // bits away even in a message this long (see the figures in `simhash`'s documentation).
     let events: Vec<Event> = ["private", "premium", "exclusive", "special", "insider"]
         .iter()
         .enumerate()
         .map(|(i, word)| {
-            let text = template.replace("WORD", word);
+            let text = LONG_OFFER.replace("WORD", word);
             event(
                 T0 + i as i64 * MIN,
                 &format!("u{i}"),

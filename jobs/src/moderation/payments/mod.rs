@@ -74,11 +74,9 @@ impl PaymentDetector {
         }
         let mut far_below = false;
         if let (PaymentKind::Purchase, Some(item)) = (payment.payment_kind, &payment.item_id) {
-            far_below = matches!(
-                self.prices.standing(event, item, payment),
-                Standing::FarBelow(_)
-            );
-            out.extend(self.prices.observe(event, item, payment));
+            let (standing, finding) = self.prices.observe(event, item, payment);
+            far_below = matches!(standing, Standing::FarBelow(_));
+            out.extend(finding);
         }
         out.extend(self.card_testing.observe(event, payment, far_below));
         self.join_refund.on_payment(event, product.as_deref());

@@ -111,15 +111,26 @@ impl Prices {
         }
     }
 
-    /// Learns the purchase `payment` of `item` and returns the finding when it is far from the
-    /// usual price and the item was not reported since its last usual purchase.
+    /// Learns the purchase `payment` of `item`: where it stood against the usual price before it
+    /// was learnt (card testing asks too: one median per purchase, not two), and the finding when
+    /// it is far from that price and the item was not reported since its last usual purchase.
     pub fn observe(
         &mut self,
         event: &Event,
         item: &str,
         payment: &Payment,
-    ) -> Option<ModerationFinding> {
+    ) -> (Standing, Option<ModerationFinding>) {
         let standing = self.standing(event, item, payment);
+        (standing, self.learn(event, item, payment, standing))
+    }
+
+    fn learn(
+        &mut self,
+        event: &Event,
+        item: &str,
+        payment: &Payment,
+        standing: Standing,
+    ) -> Option<ModerationFinding> {
         let capacity = self.capacity;
         let history = self
             .histories

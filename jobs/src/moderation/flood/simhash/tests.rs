@@ -3,6 +3,7 @@
 use super::*;
 use crate::moderation::flood::FloodConfig;
 use crate::moderation::flood::duplicates::MAX_BITS_LIMIT;
+use crate::moderation::flood::testing::LONG_OFFER;
 use crate::moderation::normalize::normalize;
 use crate::moderation::pii::detect_in;
 
@@ -92,13 +93,10 @@ fn rotated_numbers_and_links_change_nothing() {
 
 #[test]
 fn one_word_changed_in_a_long_message_is_within_the_widest_setting() {
-    let long = "Limited offer for members of this community only: join our private crypto \
-                signals group today and learn the exact method our traders use to double \
-                their money every single week, with daily calls, a personal mentor, bonus \
-                courses and a full refund guarantee if you do not see results in thirty days";
-    let edited = long.replace("private", "premium");
+    let long = LONG_OFFER.replace("WORD", "private");
+    let edited = LONG_OFFER.replace("WORD", "premium");
     // 6 bits: beyond the default 3 (see the module documentation for how often)
-    let d = distance(long, &edited);
+    let d = distance(&long, &edited);
     assert!(d <= MAX_BITS_LIMIT, "distance {d}");
 }
 

@@ -14,7 +14,7 @@ fn purchase(prices: &mut Prices, i: i64, amount: i64, currency: &str) -> Option<
     let Payload::Payment(p) = &e.payload else {
         unreachable!()
     };
-    prices.observe(&e, "course", p)
+    prices.observe(&e, "course", p).1
 }
 
 fn prices() -> Prices {
