@@ -2,7 +2,7 @@
 """Reads every table of a cohort lake with pyarrow (an independent Parquet reader) and prints, as JSON,
 each table's row count and column checksums: `sum` of its time column, named in `sum_column` (`ts` for
 event, dead-letter, `activity_hourly` and `forecasts` tables, `epoch` for change-record tables,
-`last_hour` for `alerts`). The Rust test `lake_is_readable_by_pyarrow` compares these with what
+`last_hour` for `alerts`, `last_seen` for `moderation_alerts`). The Rust test `lake_is_readable_by_pyarrow` compares these with what
 DataFusion reads from the same files.
 
 Usage: lake_checksums.py DATA_DIR
@@ -23,7 +23,7 @@ def checksums(path):
         "hours": sorted({int(h) for h in table["hour"].to_pylist()}) if table.num_rows else [],
     }
     # Change-record tables (`recommendations`) carry the change's time in seconds as `epoch`.
-    column = next(c for c in ("ts", "epoch", "last_hour") if c in table.column_names)
+    column = next(c for c in ("ts", "epoch", "last_hour", "last_seen") if c in table.column_names)
     out["sum_column"] = column
     out["sum"] = pc.sum(table[column].cast(pa.int64())).as_py() or 0
     if "event_id" in table.column_names and "position" not in table.column_names:

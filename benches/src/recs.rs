@@ -490,6 +490,7 @@ fn time_commit(driver: &mut Driver, step: usize) -> Result<serde_json::Value> {
         let updates = ServingUpdates {
             changes: changes.to_vec(),
             activity: Vec::new(),
+            ..ServingUpdates::default()
         };
         let t = Instant::now();
         store

@@ -37,6 +37,9 @@ pub struct Config {
     /// What is kept of personal data.
     #[serde(default)]
     pub privacy: crate::privacy::PrivacyConfig,
+    /// The moderation job.
+    #[serde(default)]
+    pub moderation: crate::moderation::job::ModerationJobConfig,
 }
 
 /// `[runtime]`.
@@ -173,6 +176,9 @@ impl Config {
             return bad(key, message);
         }
         if let Some((key, message)) = self.forecast.invalid() {
+            return bad(key, message);
+        }
+        if let Some((key, message)) = self.moderation.invalid() {
             return bad(key, message);
         }
         if let SourceSpec::Kafka(kafka) = &self.source {

@@ -22,6 +22,7 @@ use crate::kafka_outputs::KafkaOutputs;
 
 use crate::config::Config;
 use crate::forecast::job::{activity_outputs, read_lake_activity, resume_worker};
+use crate::moderation::job::{ModerationRun, ResumePoint, RunEnd, moderation_outputs};
 use crate::privacy::{KEY_ENV, PrivacyConfig, SecretKey, StoredText};
 use crate::recs::replay::lake_facts;
 use crate::recs::serve::{RecsStart, serving_changes};
@@ -31,6 +32,9 @@ pub const JOB: &str = "ingest";
 
 /// How often `on_tick` sees the live counters (fine enough for commit-latency measurements).
 const TICK: Duration = Duration::from_millis(10);
+
+/// How often the lexicon files are checked for changes.
+const RELOAD: Duration = Duration::from_secs(2);
 
 /// Why a run could not complete.
 #[derive(Debug, thiserror::Error)]
@@ -44,6 +48,9 @@ pub enum RunError {
     /// The lake could not be read back to resume the forecast job.
     #[error(transparent)]
     LakeReplay(#[from] crate::lake_replay::ReplayError),
+    /// The moderation job could not start.
+    #[error(transparent)]
+    Moderation(#[from] crate::moderation::job::StartError),
     /// The privacy settings need a secret key that could not be had.
     #[error(transparent)]
     SecretKey(#[from] crate::privacy::SecretKeyError),
@@ -97,9 +104,14 @@ pub fn run(
         let last = store.last_checkpoint()?;
         let rows = store.derived_rows()?;
         let alerts = store.activity_alerts()?;
-        (last, recovery.published, (rows, alerts))
+        let moderation = store
+            .open_moderation_alerts()?
+            .iter()
+            .map(|a| a.first_seen_ms)
+            .min();
+        (last, recovery.published, (rows, alerts, moderation))
     };
-    let (committed_rows, committed_alerts) = committed_rows;
+    let (committed_rows, committed_alerts, oldest_open_alert) = committed_rows;
     let forecast = config.forecast.enabled.then(|| config.forecast.clone());
     let committed_alerts = Arc::new(committed_alerts);
     // Read once here rather than once per worker: every worker keeps its own series of it.
@@ -109,6 +121,19 @@ pub fn run(
     };
     let recs = config.recs.enabled.then(|| config.recs.clone());
     let stored_text = stored_text_policy(&config.privacy)?;
+    let moderation_config = config.moderation.clone();
+    let moderation = match config.moderation.enabled {
+        true => Some(Arc::new(ModerationRun::prepare(
+            &moderation_config,
+            &layout.root,
+            checkpoint.as_ref().map(|c| ResumePoint {
+                epoch_ms: epoch_ms(c.epoch),
+                oldest_open_ms: oldest_open_alert,
+            }),
+        )?)),
+        false => None,
+    };
+    let lexicons = moderation.as_ref().map(|m| Arc::clone(&m.lexicons));
     let committed_rows = std::sync::Mutex::new(Some(committed_rows));
     // Kafka checkpoints are per partition, whoever owns it: any worker count can resume them.
     let rescalable = matches!(config.source, SourceSpec::Kafka(_));
@@ -182,6 +207,12 @@ pub fn run(
         };
         let recs = recs.clone();
         let stored_text = stored_text.clone();
+        let moderation = moderation.as_ref().map(|m| {
+            (
+                Arc::clone(&m.scanner),
+                m.owner_state(&moderation_config, index, peers, &metrics),
+            )
+        });
         let stop = Arc::clone(&worker_stop);
         let activity_state = match (&forecast, &lake_activity) {
             (Some(forecast), Some(lake)) => Some(resume_worker(
@@ -194,6 +225,7 @@ pub fn run(
             )),
             _ => None,
         };
+        let settings_lateness = settings.allowed_lateness_ms;
         worker.dataflow::<u64, _, _>(move |scope| -> Result<(), String> {
             let records = ingest(
                 scope,
@@ -203,8 +235,15 @@ pub fn run(
                 Arc::clone(&metrics),
             )
             .map_err(|e| e.to_string())?;
-            // Before anything else sees the events: every output, the lake's included, gets the
-            // stored text only.
+            // Moderation reads the text as written; then, before anything else sees the events,
+            // every output (the lake's included) gets the stored text only.
+            let moderation = moderation.map(|(scanner, state)| {
+                let ends = RunEnd {
+                    stop: Arc::clone(&stop),
+                    lateness_ms: settings_lateness,
+                };
+                moderation_outputs(records.clone(), scanner, state, ends, Arc::clone(&metrics))
+            });
             let records = match stored_text {
                 Some(policy) => records.map_in_place(move |record| policy.apply(record)),
                 None => records,
@@ -226,6 +265,10 @@ pub fn run(
             };
             let records = match activity {
                 Some(activity) => records.concat(activity),
+                None => records,
+            };
+            let records = match moderation {
+                Some(alerts) => records.concat(alerts),
                 None => records,
             };
             let staged = stage(records, writer, interval, max_buffered);
@@ -255,9 +298,21 @@ pub fn run(
             results
         })
     };
+    let mut last_reload = Instant::now();
     while !done.load(Ordering::SeqCst) {
         on_tick(&metrics);
         std::thread::sleep(TICK);
+        if let Some(lexicons) = lexicons
+            .as_ref()
+            .filter(|_| last_reload.elapsed() >= RELOAD)
+        {
+            last_reload = Instant::now();
+            match lexicons.reload_if_changed() {
+                Ok(true) => tracing::info!("lexicons reloaded"),
+                Ok(false) => {}
+                Err(e) => tracing::error!("lexicons not reloaded, the previous ones stay: {e}"),
+            }
+        }
     }
     on_tick(&metrics);
     let results = joiner
@@ -293,6 +348,12 @@ fn stored_text_policy(privacy: &PrivacyConfig) -> Result<Option<Arc<StoredText>>
     }
     let policy = StoredText::new(privacy.stored_chat_pii, key)?;
     Ok(policy.rewrites().then(|| Arc::new(policy)))
+}
+
+/// The start (ms) of a checkpoint's epoch (timely times are event-time seconds); `None` after a
+/// run that read its input to the end (its last commit covers every time).
+fn epoch_ms(epoch: u64) -> Option<i64> {
+    (epoch != u64::MAX).then(|| i64::try_from(epoch).unwrap_or(i64::MAX / 1000) * 1000)
 }
 
 /// A run id that orders by start time and differs between concurrent processes.

@@ -7,7 +7,7 @@ use cohort_pipeline::{Checkpoint, SourceSpec};
 use cohort_sinks::SqliteStore;
 use cohort_sinks::kafka::{
     AlertForwarder, AlertRecords, DeadLetterForwarder, DeadLetterRecords, KafkaProducer,
-    KafkaSinkError, OffsetCommitter,
+    KafkaSinkError, ModerationAlertForwarder, ModerationAlertRecords, OffsetCommitter,
 };
 
 use crate::ingest_job::JOB;
@@ -17,6 +17,7 @@ pub struct KafkaOutputs {
     offsets: OffsetCommitter,
     dead_letters: Option<DeadLetterForwarder>,
     alerts: Option<AlertForwarder>,
+    moderation_alerts: Option<ModerationAlertForwarder>,
 }
 
 /// Why Kafka outputs could not be set up.
@@ -47,19 +48,28 @@ impl KafkaOutputs {
             )),
             None => None,
         };
-        let alerts = match config.alert_topic() {
-            Some(topic) => Some(AlertForwarder::new(
-                AlertRecords,
-                std::rc::Rc::clone(&producer),
-                topic,
-                SqliteStore::open(db, JOB)?,
-            )),
-            None => None,
+        let (alerts, moderation_alerts) = match config.alert_topic() {
+            Some(topic) => (
+                Some(AlertForwarder::new(
+                    AlertRecords,
+                    std::rc::Rc::clone(&producer),
+                    topic.clone(),
+                    SqliteStore::open(db, JOB)?,
+                )),
+                Some(ModerationAlertForwarder::new(
+                    ModerationAlertRecords,
+                    std::rc::Rc::clone(&producer),
+                    topic,
+                    SqliteStore::open(db, JOB)?,
+                )),
+            ),
+            None => (None, None),
         };
         Ok(Some(KafkaOutputs {
             offsets: OffsetCommitter::new(config)?,
             dead_letters,
             alerts,
+            moderation_alerts,
         }))
     }
 
@@ -70,6 +80,9 @@ impl KafkaOutputs {
             forwarder.forward(last);
         }
         if let Some(forwarder) = self.alerts.as_mut() {
+            forwarder.forward(last);
+        }
+        if let Some(forwarder) = self.moderation_alerts.as_mut() {
             forwarder.forward(last);
         }
     }

@@ -98,6 +98,14 @@ fn sigkill_at_random_points_then_restart_writes_every_event_exactly_once() {
     let (forecasts, alerts) = serving(&data);
     assert!(forecasts.len() > 1000, "no forecasts");
     assert_eq!((forecasts, alerts), serving(&reference));
+    // So do the moderation job's alerts, rebuilt from the lake after every kill.
+    let moderation = |dir: &std::path::Path| {
+        let store = cohort_sinks::SqliteStore::open(&dir.join("serving.db"), "ingest").unwrap();
+        store.moderation_alerts().unwrap()
+    };
+    let moderation_alerts = moderation(&data);
+    assert!(moderation_alerts.len() > 10, "{moderation_alerts:?}");
+    assert_eq!(moderation_alerts, moderation(&reference));
     let total = query_u64(&data, "SELECT count(*) FROM events_view");
     let distinct = query_u64(&data, "SELECT count(DISTINCT event_id) FROM events_view");
     assert_eq!(total, distinct, "duplicated views");

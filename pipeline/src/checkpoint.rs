@@ -177,6 +177,9 @@ pub struct Staged {
     /// Forecasts and alerts below `upto`, in time order (closed hours only go to the lake).
     #[serde(default)]
     pub activity: Vec<cohort_schemas::activity::ActivityOutput>,
+    /// Moderation alert states below `upto`.
+    #[serde(default)]
+    pub moderation: Vec<cohort_schemas::moderation::ModerationAlert>,
 }
 
 /// What a commit changes in the serving tables besides the checkpoint and the file list.
@@ -186,6 +189,8 @@ pub struct ServingUpdates {
     pub changes: Vec<cohort_schemas::serving::ServingChange>,
     /// Forecasts (replacing their series' rows) and alerts (upserted by id), applied in order.
     pub activity: Vec<cohort_schemas::activity::ActivityOutput>,
+    /// Moderation alert states (upserted by id, the newest kept).
+    pub moderation: Vec<cohort_schemas::moderation::ModerationAlert>,
 }
 
 /// A sink or store failure. The pipeline stops at the last good checkpoint; a restart resumes there.

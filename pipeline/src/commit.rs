@@ -11,6 +11,7 @@ use timely::dataflow::channels::pact::Exchange;
 use timely::dataflow::operators::generic::Operator;
 
 use cohort_schemas::activity::ActivityOutput;
+use cohort_schemas::moderation::ModerationAlert;
 use cohort_schemas::serving::{ServingChange, consolidate};
 
 use crate::checkpoint::{
@@ -50,6 +51,7 @@ pub fn commit<'s, S, A>(
     let mut files: Vec<StagedFile> = Vec::new();
     let mut serving: Vec<ServingChange> = Vec::new();
     let mut activity: Vec<ActivityOutput> = Vec::new();
+    let mut moderation: Vec<ModerationAlert> = Vec::new();
     let mut pending = false;
     let mut finished = false;
     let mut last_commit = Instant::now();
@@ -72,6 +74,7 @@ pub fn commit<'s, S, A>(
                             files.extend(s.files);
                             serving.extend(s.serving);
                             activity.extend(s.activity);
+                            moderation.extend(s.moderation);
                             for (k, v) in s.counts {
                                 *checkpoint.totals.entry(k).or_insert(0) += v;
                             }
@@ -109,6 +112,7 @@ pub fn commit<'s, S, A>(
                 let updates = ServingUpdates {
                     changes: consolidate(std::mem::take(&mut serving)),
                     activity: std::mem::take(&mut activity),
+                    moderation: std::mem::take(&mut moderation),
                 };
                 if let Err(e) = store.commit(&checkpoint, &files, &updates) {
                     panic!("commit failed; the previous checkpoint stands, rerun to resume: {e}");

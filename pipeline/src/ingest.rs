@@ -301,7 +301,7 @@ fn read_batch(
         match &record {
             Record::Event(e) => metrics.event(e.kind()),
             Record::Dead(d) => metrics.dead_letter(d.reason),
-            Record::Progress(_) | Record::Serving(_) | Record::Activity(_) => {}
+            _ => {}
         }
         open.entry(time).or_insert((position, before));
         out.push((time, record));

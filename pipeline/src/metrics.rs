@@ -17,6 +17,7 @@ pub struct Metrics {
     commits: AtomicU64,
     committed_epoch: AtomicU64,
     activity_too_late: AtomicU64,
+    moderation_verdicts_unmatched: AtomicU64,
 }
 
 impl Metrics {
@@ -54,6 +55,18 @@ impl Metrics {
     /// committed before a restart and the event replayed).
     pub fn activity_too_late(&self) {
         self.activity_too_late.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts a `moderation_verdict` naming no alert the moderation job holds (a typo, or an alert
+    /// closed longer ago than `moderation.verdict_window_secs`); the verdict is still in the lake.
+    pub fn moderation_verdict_unmatched(&self) {
+        self.moderation_verdicts_unmatched
+            .fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Verdicts that named no alert so far.
+    pub fn moderation_verdicts_unmatched(&self) -> u64 {
+        self.moderation_verdicts_unmatched.load(Ordering::Relaxed)
     }
 
     /// Events the forecast job found too late so far.

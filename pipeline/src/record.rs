@@ -3,6 +3,7 @@
 use cohort_schemas::Event;
 use cohort_schemas::activity::ActivityOutput;
 use cohort_schemas::lake::DeadLetter;
+use cohort_schemas::moderation::{ChatScan, ModerationAlert};
 use cohort_schemas::serving::ServingChange;
 
 use crate::checkpoint::SplitState;
@@ -24,4 +25,10 @@ pub enum Record {
     /// lake gets every one; the serving tables keep the newest forecast of each series and state of
     /// each alert, judged by their content (records of one timestamp arrive in no fixed order).
     Activity(ActivityOutput),
+    /// What the moderation job kept of a chat message (at the message's time, from the worker that
+    /// read it, so it is committed with the message). Only the lake holds it.
+    ChatScan(ChatScan),
+    /// A state of a moderation alert (at the time its owner took what changed it). The lake gets
+    /// every one; the serving table keeps each alert's newest, judged by its content.
+    Moderation(ModerationAlert),
 }

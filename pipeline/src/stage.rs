@@ -68,6 +68,7 @@ pub fn stage<'s, W: EpochWriter + 'static>(
             let mut counts = BTreeMap::new();
             let mut serving = ServingChanges::default();
             let mut activity = Vec::new();
+            let mut moderation = Vec::new();
             for (time, records) in ready {
                 for record in records {
                     match record {
@@ -79,6 +80,11 @@ pub fn stage<'s, W: EpochWriter + 'static>(
                             }
                             rows.push((time, record));
                         }
+                        Record::Moderation(ref alert) => {
+                            moderation.push(alert.clone());
+                            rows.push((time, record));
+                        }
+                        Record::ChatScan(_) => rows.push((time, record)),
                         Record::Event(ref e) => {
                             *counts.entry(e.kind().table().to_string()).or_insert(0) += 1;
                             rows.push((time, record));
@@ -110,6 +116,7 @@ pub fn stage<'s, W: EpochWriter + 'static>(
                 counts,
                 serving: serving.into_iter().map(|(_, change)| change).collect(),
                 activity,
+                moderation,
             });
             seq += 1;
             last = Instant::now();

@@ -8,6 +8,7 @@
 //!   or a [`Rejection`] with a stable [`Reason`] code;
 //! - [`lake`]: the Arrow schema of every lake table and the conversions between events and Arrow
 //!   record batches, which the Parquet sink writes and the query command reads;
+//! - [`activity`] and [`moderation`]: what the forecast and moderation jobs output;
 //! - [`time`]: event-time parsing and the Hive partition of an instant.
 //!
 //! Everything here is deterministic and free of I/O so that sources, jobs and tests can share it.
@@ -16,6 +17,7 @@ pub mod activity;
 pub mod event;
 pub mod json_schema;
 pub mod lake;
+pub mod moderation;
 pub mod reject;
 pub mod serving;
 pub mod time;

@@ -4,9 +4,11 @@
 
 use cohort_schemas::event::encode::to_json_line;
 use cohort_schemas::event::{
-    Chat, Checkin, Item, ItemKind, Like, Member, MemberAction, Payment, PaymentKind, View,
+    Chat, Checkin, Item, ItemKind, Like, Member, MemberAction, ModerationVerdict, Payment,
+    PaymentKind, View,
 };
 use cohort_schemas::lake::{EventBatchBuilder, event_schema, events_from_batch};
+use cohort_schemas::moderation::VerdictOutcome;
 use cohort_schemas::{Decoder, Event, Kind, Payload, Reason};
 use datafusion::parquet::arrow::ArrowWriter;
 use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
@@ -110,6 +112,18 @@ fn payload() -> impl Strategy<Value = Payload> {
             })
         }),
         Just(Payload::Erasure),
+        (
+            id(),
+            proptest::sample::select(vec![VerdictOutcome::Confirmed, VerdictOutcome::Dismissed]),
+            proptest::option::of(text()),
+        )
+            .prop_map(|(alert_id, verdict, note)| {
+                Payload::ModerationVerdict(ModerationVerdict {
+                    alert_id,
+                    verdict,
+                    note,
+                })
+            }),
     ]
 }
 

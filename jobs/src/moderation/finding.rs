@@ -1,66 +1,24 @@
-//! What a behavioural detector reports: one rule firing on one member's traffic.
+//! What a detector reports: one rule firing on one member's message or traffic.
 //!
 //! The flood and payment detectors ([`super::flood`], [`super::payments`]) look at patterns over
 //! time rather than at one message, so a finding names the rule, whom and where, the event that
-//! tipped the pattern over its threshold, and a short evidence line a moderator can read. Evidence
-//! never quotes message text (it may hold the very personal data moderation protects) nor card
-//! numbers; amounts and counts are fine.
+//! tipped the pattern over its threshold, and a short evidence line a moderator can read. Their
+//! evidence never quotes message text (it may hold the very personal data moderation protects) nor
+//! card numbers; amounts and counts are fine. The message rules of the job
+//! ([`super::job::scan`]) quote the message, always with its personal data redacted.
 
 use cohort_schemas::Event;
 use cohort_schemas::activity::Severity;
-use serde::Serialize;
-
-/// Whether a finding is about unwanted messages or about money.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum FindingKind {
-    /// Floods, campaigns of copied messages, link drops by fresh accounts.
-    Spam,
-    /// Refund abuse, stolen-card testing, odd prices.
-    Fraud,
-}
-
-impl FindingKind {
-    /// The snake_case name used in alerts and tables.
-    pub fn label(self) -> &'static str {
-        match self {
-            FindingKind::Spam => "spam",
-            FindingKind::Fraud => "fraud",
-        }
-    }
-}
-
-/// One rule firing.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ModerationFinding {
-    /// The rule, e.g. `flood.rate` or `payment.card_testing`.
-    pub rule: &'static str,
-    /// Spam or fraud.
-    pub kind: FindingKind,
-    /// The community.
-    pub community_id: String,
-    /// The chat channel of the event that fired the rule, or empty (payments, joins).
-    pub channel_id: String,
-    /// The member whose event fired the rule.
-    pub member: String,
-    /// Event time of the event that fired the rule, ms since the epoch.
-    pub ts_ms: i64,
-    /// How far past its threshold the pattern was when it fired: 1 at the threshold itself, 2 at
-    /// twice it (for counts, count / the count that fires).
-    pub score: f64,
-    /// The rule's own severity, raised with the score (see [`Rule::finding`]).
-    pub severity: Severity,
-    /// What was seen, for a moderator: counts, spans and amounts, never message text.
-    pub evidence: String,
-}
+pub use cohort_schemas::moderation::{ModerationFinding, ModerationKind};
+use std::borrow::Cow;
 
 /// A rule's fixed identity: its name, kind and the severity it has at its threshold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Rule {
     /// The name findings carry.
     pub name: &'static str,
-    /// Spam or fraud.
-    pub kind: FindingKind,
+    /// What it is about: personal data, abuse, spam or fraud.
+    pub kind: ModerationKind,
     /// Severity at score 1.
     pub severity: Severity,
 }
@@ -77,11 +35,12 @@ impl Rule {
         evidence: String,
     ) -> ModerationFinding {
         ModerationFinding {
-            rule: self.name,
+            rule: Cow::Borrowed(self.name),
             kind: self.kind,
             community_id: event.community_id.clone(),
             channel_id: channel_id.to_string(),
             member: event.user_id.clone(),
+            event_id: event.event_id.clone(),
             ts_ms: event.ts_ms,
             score,
             severity: escalate(self.severity, score),
@@ -138,7 +97,7 @@ mod tests {
 
     const RULE: Rule = Rule {
         name: "test.rule",
-        kind: FindingKind::Spam,
+        kind: ModerationKind::Spam,
         severity: Severity::Minor,
     };
 
@@ -191,7 +150,7 @@ mod tests {
         assert_eq!(json["kind"], "spam");
         assert_eq!(json["severity"], "minor");
         assert_eq!(json["rule"], "test.rule");
-        assert_eq!(FindingKind::Fraud.label(), "fraud");
+        assert_eq!(ModerationKind::Fraud.name(), "fraud");
     }
 
     #[test]

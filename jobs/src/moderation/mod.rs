@@ -1,6 +1,6 @@
 //! Moderation: finding spam, abuse and leaked personal data in community chat (issue 6).
 //!
-//! So far this holds the standalone core the job will be built on:
+//! The pieces, each usable on its own:
 //! - [`normalize`]: one canonical form of a message (width, case, invisible characters, separator
 //!   and homoglyph tricks, digit words) with offsets back to the original, for evidence redaction;
 //! - [`classifier`]: the linear spam/abuse model, its training and its versioned model file;
@@ -13,7 +13,8 @@
 //! - [`flood`]: flood, copied-text campaign and new-member link-burst rules over chat, on event
 //!   time with bounded state;
 //! - [`payments`]: refund bursts, card testing, unusual amounts and join-pay-refund over payments;
-//! - [`finding`]: what those two report, one [`finding::ModerationFinding`] per rule firing.
+//! - [`finding`]: what the rules report, one [`finding::ModerationFinding`] per rule firing;
+//! - [`job`]: all of it inside `cohort run`, turning findings into de-duplicated alerts.
 
 pub mod classifier;
 pub mod cli;
@@ -22,6 +23,7 @@ pub mod eval;
 pub mod finding;
 pub mod flood;
 pub mod folds;
+pub mod job;
 pub mod lexicon;
 pub mod normalize;
 pub mod payments;

@@ -106,6 +106,6 @@ pub fn facts_of(event: &Event) -> Vec<Fact> {
         Payload::Erasure => vec![Fact::Erasure {
             user_id: event.user_id.clone(),
         }],
-        Payload::Member(_) | Payload::Checkin(_) => Vec::new(),
+        Payload::Member(_) | Payload::Checkin(_) | Payload::ModerationVerdict(_) => Vec::new(),
     }
 }

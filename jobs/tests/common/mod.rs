@@ -131,7 +131,7 @@ pub fn lake_files(data_dir: &Path) -> (Vec<PathBuf>, Vec<PathBuf>) {
 }
 
 /// The lake's event tables, one per kind.
-pub const EVENT_TABLES: [&str; 8] = [
+pub const EVENT_TABLES: [&str; 9] = [
     "events_view",
     "events_like",
     "events_payment",
@@ -140,6 +140,7 @@ pub const EVENT_TABLES: [&str; 8] = [
     "events_member",
     "events_checkin",
     "events_erasure",
+    "events_moderation_verdict",
 ];
 
 /// Per-table row counts and distinct event ids, plus dead letters by reason: what "exactly once"

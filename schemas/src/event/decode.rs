@@ -13,16 +13,17 @@ use serde_json::value::RawValue;
 use super::fields::{FieldType, Storage};
 use super::slots::{FieldId, Slots, Val, field_id, field_name, field_type};
 use super::{
-    Chat, Checkin, Event, Item, ItemKind, Kind, Like, Member, MemberAction, Payload, Payment,
-    PaymentKind, View,
+    Chat, Checkin, Event, Item, ItemKind, Kind, Like, Member, MemberAction, ModerationVerdict,
+    Payload, Payment, PaymentKind, View,
 };
+use crate::moderation::VerdictOutcome;
 use crate::reject::{Reason, Rejection};
 
 /// Limits that validation enforces; all configurable (`[validation]` in the config file).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Limits {
-    /// Longest accepted `text` or `title`, in bytes.
+    /// Longest accepted `text`, `title` or `note`, in bytes.
     pub max_text_bytes: usize,
     /// Earliest accepted event time, epoch ms (default 2010-01-01T00:00:00Z).
     pub min_ts_ms: i64,
@@ -223,7 +224,7 @@ impl<'de> Slots<'de> {
         let kind = Kind::from_name(&kind_name).ok_or_else(|| {
             Rejection::new(
                 Reason::UnknownKind,
-                format!("`kind` is {kind_name:?}; expected one of view, like, payment, chat, item, member, checkin, erasure"),
+                format!("`kind` is {kind_name:?}; expected one of view, like, payment, chat, item, member, checkin, erasure, moderation_verdict"),
             )
         })?;
         let event_id = self.req_str(EVENT_ID, limits)?;
@@ -297,6 +298,11 @@ impl<'de> Slots<'de> {
                 location: self.opt_str(LOCATION, limits)?,
             }),
             Kind::Erasure => Payload::Erasure,
+            Kind::ModerationVerdict => Payload::ModerationVerdict(ModerationVerdict {
+                alert_id: self.req_str(ALERT_ID, limits)?,
+                verdict: self.req_enum(VERDICT, VerdictOutcome::from_name, limits)?,
+                note: self.opt_str(NOTE, limits)?,
+            }),
         })
     }
 

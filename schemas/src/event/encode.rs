@@ -69,6 +69,11 @@ pub fn to_json(event: &Event) -> Value {
             put("location", os(&p.location));
         }
         Payload::Erasure => {}
+        Payload::ModerationVerdict(p) => {
+            put("alert_id", s(&p.alert_id));
+            put("verdict", Some(p.verdict.name().into()));
+            put("note", os(&p.note));
+        }
     }
     if let Some(Ok(Value::Object(extra))) = event.extra.as_deref().map(serde_json::from_str) {
         for (k, v) in extra {

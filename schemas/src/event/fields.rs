@@ -110,6 +110,8 @@ pub const PAYMENT_KINDS: &[&str] = &["purchase", "subscription", "renewal", "ref
 pub const ITEM_KINDS: &[&str] = &["post", "course", "lesson", "live", "event"];
 /// Wire names of [`super::MemberAction`].
 pub const MEMBER_ACTIONS: &[&str] = &["join", "leave", "role"];
+/// Wire names of [`crate::moderation::VerdictOutcome`].
+pub const VERDICT_OUTCOMES: &[&str] = &["confirmed", "dismissed"];
 
 /// Fields every kind has, in lake column order.
 pub const COMMON: &[FieldSpec] = &[
@@ -228,6 +230,19 @@ const CHECKIN: &[FieldSpec] = &[
     ),
     opt("location", FieldType::Label, "Where it took place."),
 ];
+const MODERATION_VERDICT: &[FieldSpec] = &[
+    req(
+        "alert_id",
+        FieldType::Id,
+        "The moderation alert judged: moderation:<community>:<member>:<rule>:<first seen ms>.",
+    ),
+    req(
+        "verdict",
+        FieldType::Enum(VERDICT_OUTCOMES),
+        "Confirmed (the alert was right) or dismissed (a false positive).",
+    ),
+    opt("note", FieldType::Text, "The moderator's free-text note."),
+];
 
 /// The kind-specific fields of `kind`, in lake column order (after [`COMMON`]).
 pub fn kind_fields(kind: Kind) -> &'static [FieldSpec] {
@@ -240,6 +255,7 @@ pub fn kind_fields(kind: Kind) -> &'static [FieldSpec] {
         Kind::Member => MEMBER,
         Kind::Checkin => CHECKIN,
         Kind::Erasure => &[],
+        Kind::ModerationVerdict => MODERATION_VERDICT,
     }
 }
 
@@ -252,6 +268,7 @@ pub fn fields_of(kind: Kind) -> impl Iterator<Item = &'static FieldSpec> {
 mod tests {
     use super::*;
     use crate::event::{ItemKind, MemberAction, PaymentKind};
+    use crate::moderation::VerdictOutcome;
 
     #[test]
     fn vocabularies_match_the_rust_enums() {
@@ -273,6 +290,16 @@ mod tests {
                 .map(|k| k.name())
                 .collect::<Vec<_>>()
         );
+        assert_eq!(
+            VERDICT_OUTCOMES.to_vec(),
+            [VerdictOutcome::Confirmed, VerdictOutcome::Dismissed]
+                .map(VerdictOutcome::name)
+                .to_vec()
+        );
+        for name in VERDICT_OUTCOMES {
+            let outcome = VerdictOutcome::from_name(name).expect("a wire name parses");
+            assert_eq!(outcome.name(), *name);
+        }
     }
 
     #[test]

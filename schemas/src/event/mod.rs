@@ -14,6 +14,8 @@ pub use decode::{Decoder, Limits};
 pub use fields::{COMMON, FieldSpec, FieldType, Storage, fields_of, kind_fields};
 pub use kinds::{ItemKind, MemberAction, PaymentKind};
 
+use crate::moderation::VerdictOutcome;
+
 /// One validated event.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Event {
@@ -62,6 +64,8 @@ pub enum Payload {
     Checkin(Checkin),
     /// A member asked to be forgotten.
     Erasure,
+    /// A moderator judged a moderation alert.
+    ModerationVerdict(ModerationVerdict),
 }
 
 impl Payload {
@@ -76,6 +80,7 @@ impl Payload {
             Payload::Member(_) => Kind::Member,
             Payload::Checkin(_) => Kind::Checkin,
             Payload::Erasure => Kind::Erasure,
+            Payload::ModerationVerdict(_) => Kind::ModerationVerdict,
         }
     }
 }
@@ -169,6 +174,20 @@ pub struct Checkin {
     pub location: Option<String>,
 }
 
+/// `moderation_verdict`: a moderator's verdict on a moderation alert. It closes the alert (see
+/// [`crate::moderation`]) and is kept in the lake, as every event is, for retraining the classifier.
+/// The event's `user_id` is the moderator.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ModerationVerdict {
+    /// The alert judged, as [`crate::moderation::ModerationAlert::alert_id`] names it
+    /// (`moderation:<community>:<member>:<rule>:<first seen ms>`).
+    pub alert_id: String,
+    /// Confirmed (the alert was right) or dismissed (a false positive).
+    pub verdict: VerdictOutcome,
+    /// The moderator's free-text note, if any.
+    pub note: Option<String>,
+}
+
 /// The kinds of event, as named by the wire format's `kind` tag.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
@@ -190,11 +209,13 @@ pub enum Kind {
     Checkin,
     /// `erasure`
     Erasure,
+    /// `moderation_verdict`
+    ModerationVerdict,
 }
 
 impl Kind {
     /// Every kind, in a fixed order used for tables and summaries.
-    pub const ALL: [Kind; 8] = [
+    pub const ALL: [Kind; 9] = [
         Kind::View,
         Kind::Like,
         Kind::Payment,
@@ -203,6 +224,7 @@ impl Kind {
         Kind::Member,
         Kind::Checkin,
         Kind::Erasure,
+        Kind::ModerationVerdict,
     ];
 
     /// The wire name (`view`, ...).
@@ -216,6 +238,7 @@ impl Kind {
             Kind::Member => "member",
             Kind::Checkin => "checkin",
             Kind::Erasure => "erasure",
+            Kind::ModerationVerdict => "moderation_verdict",
         }
     }
 
@@ -235,6 +258,7 @@ impl Kind {
             Kind::Member => "events_member",
             Kind::Checkin => "events_checkin",
             Kind::Erasure => "events_erasure",
+            Kind::ModerationVerdict => "events_moderation_verdict",
         }
     }
 

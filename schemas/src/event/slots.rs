@@ -5,7 +5,9 @@
 
 use serde_json::value::RawValue;
 
-use super::fields::{FieldType, ITEM_KINDS, MEMBER_ACTIONS, PAYMENT_KINDS, Storage};
+use super::fields::{
+    FieldType, ITEM_KINDS, MEMBER_ACTIONS, PAYMENT_KINDS, Storage, VERDICT_OUTCOMES,
+};
 
 /// Index of a known field.
 pub(super) type FieldId = usize;
@@ -43,10 +45,13 @@ pub(super) mod ids {
     pub const TIER: usize = 27;
     pub const EVENT_ID_OFFLINE: usize = 28;
     pub const LOCATION: usize = 29;
+    pub const ALERT_ID: usize = 30;
+    pub const VERDICT: usize = 31;
+    pub const NOTE: usize = 32;
 }
 
 /// Number of known wire fields.
-pub(super) const FIELD_COUNT: usize = 30;
+pub(super) const FIELD_COUNT: usize = 33;
 
 /// Name and registry type of every field id (`v` and `kind` are envelope fields outside the registry).
 const TABLE: [(&str, FieldType); FIELD_COUNT] = [
@@ -80,6 +85,9 @@ const TABLE: [(&str, FieldType); FIELD_COUNT] = [
     ("tier", FieldType::Label),
     ("event_id_offline", FieldType::Id),
     ("location", FieldType::Label),
+    ("alert_id", FieldType::Id),
+    ("verdict", FieldType::Enum(VERDICT_OUTCOMES)),
+    ("note", FieldType::Text),
 ];
 
 /// The id of a known wire field, by a single `match` (this runs for every key of every event).
@@ -116,6 +124,9 @@ pub(super) fn field_id(name: &str) -> Option<FieldId> {
         "tier" => TIER,
         "event_id_offline" => EVENT_ID_OFFLINE,
         "location" => LOCATION,
+        "alert_id" => ALERT_ID,
+        "verdict" => VERDICT,
+        "note" => NOTE,
         _ => return None,
     })
 }
@@ -146,10 +157,20 @@ pub(super) enum Val {
 }
 
 /// Every known field of one record, plus its unknown fields as raw JSON.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(super) struct Slots<'de> {
     pub(super) vals: [Option<Val>; FIELD_COUNT],
     pub(super) unknown: Vec<(std::borrow::Cow<'de, str>, &'de RawValue)>,
+}
+
+// `Default` is derived for arrays of at most 32 elements only.
+impl Default for Slots<'_> {
+    fn default() -> Self {
+        Slots {
+            vals: std::array::from_fn(|_| None),
+            unknown: Vec::new(),
+        }
+    }
 }
 
 impl Slots<'_> {

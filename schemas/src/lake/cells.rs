@@ -5,9 +5,10 @@
 //! one and forgotten in the other show up in the round-trip tests at once.
 
 use crate::event::{
-    Chat, Checkin, Event, Item, ItemKind, Kind, Like, Member, MemberAction, Payload, Payment,
-    PaymentKind, View,
+    Chat, Checkin, Event, Item, ItemKind, Kind, Like, Member, MemberAction, ModerationVerdict,
+    Payload, Payment, PaymentKind, View,
 };
+use crate::moderation::VerdictOutcome;
 
 /// A borrowed column value.
 #[derive(Debug, Clone, Copy)]
@@ -80,6 +81,11 @@ pub(crate) fn visit_cells<'a>(event: &'a Event, f: &mut impl FnMut(Cell<'a>)) {
             f(os(&p.location));
         }
         Payload::Erasure => {}
+        Payload::ModerationVerdict(p) => {
+            f(s(&p.alert_id));
+            f(Cell::Str(Some(p.verdict.name())));
+            f(os(&p.note));
+        }
     }
 }
 
@@ -185,6 +191,11 @@ pub(crate) fn event_from_cells(
             location: c.opt_str()?,
         }),
         Kind::Erasure => Payload::Erasure,
+        Kind::ModerationVerdict => Payload::ModerationVerdict(ModerationVerdict {
+            alert_id: c.str()?,
+            verdict: c.vocab(VerdictOutcome::from_name)?,
+            note: c.opt_str()?,
+        }),
     };
     Ok(Event {
         event_id,

@@ -10,7 +10,7 @@ use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::arrow::record_batch::RecordBatch;
 
 use super::batch::{BatchBuilder, TableColumns};
-use super::read::ReadError;
+use super::read::{ReadError, typed_column};
 use super::timestamp_type;
 use crate::reject::Reason;
 
@@ -127,14 +127,7 @@ pub fn dead_letters_from_batch(batch: &RecordBatch) -> Result<Vec<DeadLetter>, R
         name: &'static str,
         expected: &'static str,
     ) -> Result<&'a T, ReadError> {
-        batch
-            .column_by_name(name)
-            .and_then(|c| c.as_any().downcast_ref::<T>())
-            .ok_or(ReadError::Column {
-                table: "dead_letters",
-                column: name,
-                expected,
-            })
+        typed_column(batch, "dead_letters", name, expected)
     }
     let ts: &TimestampMillisecondArray = column(batch, "ts", "Timestamp(ms)")?;
     let reason: &StringArray = column(batch, "reason", "Utf8")?;

@@ -2,14 +2,16 @@
 //!
 //! One table per event kind (`events_view`, ...) plus `dead_letters`, and `recommendations` (change
 //! records of the derived serving table), and the forecast job's `activity_hourly`, `forecasts` and
-//! `alerts`. Event columns follow the field registry (`event::fields`):
+//! `alerts`, and the moderation job's `chat_scans` and `moderation_alerts`. Event columns follow the field registry (`event::fields`):
 //! the common fields, the kind's fields, then `extra` (unknown wire fields as JSON). Hive partition
 //! columns (`date`, `hour`) live in the directory names, not in the files.
 
 mod activity;
 mod batch;
 mod cells;
+mod chat_scan;
 mod dead_letter;
+mod moderation;
 mod read;
 mod recommendation;
 mod write;
@@ -26,11 +28,18 @@ pub use activity::{
     alert_schema, alerts_from_batch, forecast_schema,
 };
 pub use batch::{BatchBuilder, TableColumns};
+pub use chat_scan::{
+    ChatScanBatchBuilder, ChatScanColumns, chat_scan_schema, chat_scans_from_batch,
+};
 pub use dead_letter::{
     DeadLetter, DeadLetterBatchBuilder, DeadLetterColumns, dead_letter_schema,
     dead_letters_from_batch,
 };
-pub use read::{ReadError, events_from_batch};
+pub use moderation::{
+    ModerationAlertBatchBuilder, ModerationAlertColumns, moderation_alert_schema,
+    moderation_alerts_from_batch,
+};
+pub use read::{ReadError, events_from_batch, typed_column};
 pub use recommendation::{
     RecommendationBatchBuilder, RecommendationChange, RecommendationColumns, recommendation_schema,
 };
@@ -52,8 +61,12 @@ pub enum LakeTable {
     ActivityHourly,
     /// Forecasts as issued, one row per series, issue and hour ahead.
     Forecasts,
-    /// Every state of every alert.
+    /// Every state of every activity alert.
     Alerts,
+    /// What the moderation job kept of every chat message.
+    ChatScans,
+    /// Every state of every moderation alert.
+    ModerationAlerts,
 }
 
 impl LakeTable {
@@ -65,6 +78,8 @@ impl LakeTable {
             LakeTable::ActivityHourly,
             LakeTable::Forecasts,
             LakeTable::Alerts,
+            LakeTable::ChatScans,
+            LakeTable::ModerationAlerts,
         ])
     }
 
@@ -77,6 +92,8 @@ impl LakeTable {
             LakeTable::ActivityHourly => "activity_hourly",
             LakeTable::Forecasts => "forecasts",
             LakeTable::Alerts => "alerts",
+            LakeTable::ChatScans => "chat_scans",
+            LakeTable::ModerationAlerts => "moderation_alerts",
         }
     }
 
@@ -94,6 +111,8 @@ impl LakeTable {
             LakeTable::ActivityHourly => activity_hourly_schema(),
             LakeTable::Forecasts => forecast_schema(),
             LakeTable::Alerts => alert_schema(),
+            LakeTable::ChatScans => chat_scan_schema(),
+            LakeTable::ModerationAlerts => moderation_alert_schema(),
         }
     }
 }

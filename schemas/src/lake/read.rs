@@ -34,6 +34,24 @@ pub enum ReadError {
     },
 }
 
+/// Column `name` of `batch` as the array type `T`, or an error naming the table, the column and
+/// the type expected (`Utf8`, `Int64`, ...).
+pub fn typed_column<'a, T: 'static>(
+    batch: &'a RecordBatch,
+    table: &'static str,
+    name: &'static str,
+    expected: &'static str,
+) -> Result<&'a T, ReadError> {
+    batch
+        .column_by_name(name)
+        .and_then(|c| c.as_any().downcast_ref::<T>())
+        .ok_or(ReadError::Column {
+            table,
+            column: name,
+            expected,
+        })
+}
+
 enum Column<'a> {
     Str(&'a StringArray),
     Int(&'a Int64Array),

@@ -12,7 +12,7 @@ mod forwarder;
 mod offsets;
 mod producer;
 
-pub use alerts::{AlertForwarder, AlertRecords};
+pub use alerts::{AlertForwarder, AlertRecords, ModerationAlertForwarder, ModerationAlertRecords};
 pub use dead_letters::{DeadLetterForwarder, DeadLetterRecords, dead_letter_headers};
 pub use forwarder::{FileRecords, LakeForwarder};
 pub use offsets::OffsetCommitter;

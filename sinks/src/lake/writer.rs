@@ -10,10 +10,11 @@ use cohort_pipeline::record::Record;
 use cohort_schemas::Event;
 use cohort_schemas::activity::{ActivityAlert, ActivityHour, ActivityOutput, ForecastIssue};
 use cohort_schemas::lake::{
-    ActivityHourBatchBuilder, AlertBatchBuilder, DeadLetter, DeadLetterBatchBuilder,
-    EventBatchBuilder, ForecastBatchBuilder, LAKE_FORMAT_VERSION, LakeTable,
-    RecommendationBatchBuilder, RecommendationChange,
+    ActivityHourBatchBuilder, AlertBatchBuilder, ChatScanBatchBuilder, DeadLetter,
+    DeadLetterBatchBuilder, EventBatchBuilder, ForecastBatchBuilder, LAKE_FORMAT_VERSION,
+    LakeTable, ModerationAlertBatchBuilder, RecommendationBatchBuilder, RecommendationChange,
 };
+use cohort_schemas::moderation::{ChatScan, ModerationAlert};
 use cohort_schemas::time::partition_of_ms;
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::parquet::arrow::ArrowWriter;
@@ -31,6 +32,8 @@ enum Builder {
     ActivityHours(Box<ActivityHourBatchBuilder>),
     Forecasts(Box<ForecastBatchBuilder>),
     Alerts(Box<AlertBatchBuilder>),
+    ChatScans(Box<ChatScanBatchBuilder>),
+    ModerationAlerts(Box<ModerationAlertBatchBuilder>),
 }
 
 /// A record's row of the lake.
@@ -41,6 +44,8 @@ enum Row<'a> {
     ActivityHour(&'a ActivityHour),
     Forecast(&'a ForecastIssue),
     Alert(&'a ActivityAlert),
+    ChatScan(&'a ChatScan),
+    Moderation(&'a ModerationAlert),
 }
 
 impl<'a> Row<'a> {
@@ -62,6 +67,10 @@ impl<'a> Row<'a> {
                     ActivityOutput::Alert(a) => (LakeTable::Alerts, Row::Alert(a)),
                 };
                 Some((table, output.ts_ms(), row))
+            }
+            Record::ChatScan(s) => Some((LakeTable::ChatScans, s.ts_ms, Row::ChatScan(s))),
+            Record::Moderation(a) => {
+                Some((LakeTable::ModerationAlerts, a.ts_ms(), Row::Moderation(a)))
             }
             Record::Progress(_) => None,
         }
@@ -136,6 +145,8 @@ impl EpochWriter for ParquetEpochWriter {
                     LakeTable::ActivityHourly => Builder::ActivityHours(Box::default()),
                     LakeTable::Forecasts => Builder::Forecasts(Box::default()),
                     LakeTable::Alerts => Builder::Alerts(Box::default()),
+                    LakeTable::ChatScans => Builder::ChatScans(Box::default()),
+                    LakeTable::ModerationAlerts => Builder::ModerationAlerts(Box::default()),
                 });
             match (builder, row) {
                 (Builder::Events(b), Row::Event(e)) => b.append(e),
@@ -148,6 +159,8 @@ impl EpochWriter for ParquetEpochWriter {
                     }
                 }
                 (Builder::Alerts(b), Row::Alert(a)) => b.append(a),
+                (Builder::ChatScans(b), Row::ChatScan(s)) => b.append(s),
+                (Builder::ModerationAlerts(b), Row::Moderation(a)) => b.append(a),
                 _ => unreachable!("grouped by table above"),
             }
         }
@@ -160,6 +173,8 @@ impl EpochWriter for ParquetEpochWriter {
                 Builder::ActivityHours(b) => b.finish(),
                 Builder::Forecasts(b) => b.finish(),
                 Builder::Alerts(b) => b.finish(),
+                Builder::ChatScans(b) => b.finish(),
+                Builder::ModerationAlerts(b) => b.finish(),
             }
             .map_err(|e| SinkError::new(format!("building a batch of {}", table.name()), e))?;
             let partition = PathBuf::from(table.name())

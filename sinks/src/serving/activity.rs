@@ -16,7 +16,7 @@ use super::{SqliteStore, StoreError};
 const HOUR_MS: i64 = 3_600_000;
 
 /// The `strftime` of `updated_at`, the same as `checkpoints.committed_at`.
-const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
+pub(super) const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
 
 /// One row of `forecasts`, as a backend reads it.
 #[derive(Debug, Clone, PartialEq)]
@@ -175,6 +175,18 @@ fn upsert_alert(conn: &Connection, epoch: i64, a: &ActivityAlert) -> rusqlite::R
     Ok(())
 }
 
+/// Column `i` of `r`, RFC 3339 text, as ms since the epoch.
+pub(super) fn time_column(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<i64> {
+    let text: String = r.get(i)?;
+    parse_rfc3339_ms(&text).ok_or_else(|| {
+        rusqlite::Error::FromSqlConversionFailure(
+            i,
+            rusqlite::types::Type::Text,
+            format!("not an RFC 3339 time: {text}").into(),
+        )
+    })
+}
+
 /// The columns [`read_alert`] reads, in order.
 const ALERT_COLUMNS: &str =
     "community_id, channel_id, metric, first_seen, last_seen, count, observed,
@@ -182,16 +194,7 @@ const ALERT_COLUMNS: &str =
 
 /// An `alerts` row of kind `activity` selected with [`ALERT_COLUMNS`].
 fn read_alert(r: &rusqlite::Row<'_>) -> rusqlite::Result<ActivityAlert> {
-    let time = |i: usize| -> rusqlite::Result<i64> {
-        let text: String = r.get(i)?;
-        parse_rfc3339_ms(&text).ok_or_else(|| {
-            rusqlite::Error::FromSqlConversionFailure(
-                i,
-                rusqlite::types::Type::Text,
-                format!("not an RFC 3339 time: {text}").into(),
-            )
-        })
-    };
+    let time = |i: usize| time_column(r, i);
     let closed: Option<String> = r.get(13)?;
     let severity: String = r.get(11)?;
     let status: String = r.get(12)?;
@@ -323,6 +326,7 @@ mod tests {
         let updates = ServingUpdates {
             changes: Vec::new(),
             activity,
+            ..ServingUpdates::default()
         };
         store.commit(&checkpoint, &[], &updates).unwrap();
     }

@@ -111,4 +111,9 @@ pub(super) const MIGRATIONS: &[(i64, &str)] = &[
     );
     CREATE INDEX alerts_by_community ON alerts (community_id, status, last_seen);",
     ),
+    (
+        6,
+        "ALTER TABLE alerts ADD COLUMN verdict TEXT;
+    CREATE INDEX alerts_by_member ON alerts (community_id, member_id, rule);",
+    ),
 ];

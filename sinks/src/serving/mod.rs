@@ -4,6 +4,7 @@ mod activity;
 mod derived;
 mod forwarded;
 mod migrations;
+mod moderation;
 mod sqlite;
 
 pub use activity::ForecastRow;

@@ -24,7 +24,7 @@ pub struct Contribution {
 
 /// Every contribution of `event`. Chat counts both community-wide (channel `""`) and per channel,
 /// so operators can forecast one busy channel as well as the whole community. Items (catalogue
-/// changes) and erasures are not member activity and contribute nothing.
+/// changes), erasures and moderators' verdicts are not member activity and contribute nothing.
 pub fn contributions(event: &Event) -> Vec<Contribution> {
     let community = event.community_id.as_str();
     let mut out = Vec::with_capacity(4);
@@ -82,7 +82,7 @@ pub fn contributions(event: &Event) -> Vec<Contribution> {
             add("", Metric::Checkins, Amount::Add(1));
             active(&mut add, "");
         }
-        Payload::Item(_) | Payload::Erasure => {}
+        Payload::Item(_) | Payload::Erasure | Payload::ModerationVerdict(_) => {}
     }
     out
 }

@@ -24,13 +24,13 @@ use super::expiring::ExpiringMap;
 use super::simhash::{hamming, stable_hash};
 use super::window::{Window, millis};
 use crate::moderation::finding::{
-    FindingKind, ModerationFinding, Rule, counted, duration_text, ratio,
+    ModerationFinding, ModerationKind, Rule, counted, duration_text, ratio,
 };
 
 /// The rule.
 pub const DUPLICATE: Rule = Rule {
     name: "flood.duplicate",
-    kind: FindingKind::Spam,
+    kind: ModerationKind::Spam,
     severity: Severity::Major,
 };
 
@@ -248,11 +248,24 @@ impl Duplicates {
         channel: &str,
         skeleton: &[char],
     ) -> Option<ModerationFinding> {
-        if skeleton.len() < self.min_chars {
+        let fingerprint = super::simhash::simhash(skeleton);
+        self.observe_fingerprint(event, channel, skeleton.len(), fingerprint)
+    }
+
+    /// [`Duplicates::observe`] for a skeleton of `chars` characters already fingerprinted (the
+    /// moderation job fingerprints on the worker that read the message, and sends only this on).
+    pub fn observe_fingerprint(
+        &mut self,
+        event: &Event,
+        channel: &str,
+        chars: usize,
+        fingerprint: u64,
+    ) -> Option<ModerationFinding> {
+        if chars < self.min_chars {
             return None;
         }
         let record = Record {
-            fingerprint: super::simhash::simhash(skeleton),
+            fingerprint,
             member: stable_hash(event.user_id.as_bytes()),
             channel: stable_hash(channel.as_bytes()),
             reported: false,

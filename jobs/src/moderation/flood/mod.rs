@@ -29,6 +29,7 @@ pub mod window;
 use std::ops::Range;
 
 use cohort_schemas::event::{Chat, Event, MemberAction, Payload};
+use cohort_schemas::moderation::ChatScan;
 
 pub use config::FloodConfig;
 use duplicates::Duplicates;
@@ -38,6 +39,50 @@ use rate::Rate;
 use super::finding::ModerationFinding;
 use super::normalize::{Normalized, normalize};
 use super::pii::{self, PiiKind};
+
+/// What the flood rules need of one chat message: where it was posted, its near-duplicate
+/// fingerprint and whether it carries a link. Much smaller than the message, and free of its text.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ChatSignal {
+    /// The channel.
+    pub channel_id: String,
+    /// Characters of the message's [`simhash::skeleton`] (short ones are never duplicates).
+    pub chars: usize,
+    /// The skeleton's [`simhash::simhash`].
+    pub fingerprint: u64,
+    /// Whether the message holds a link or an invite link.
+    pub has_link: bool,
+}
+
+impl ChatSignal {
+    /// The signal of `chat`, normalised as `norm`, in which the PII detectors found `found`
+    /// (contact details and links are masked out of the fingerprint: a campaign rotating phone
+    /// numbers is still one text).
+    pub fn of(chat: &Chat, norm: &Normalized, found: &[pii::Finding]) -> ChatSignal {
+        let contacts: Vec<Range<usize>> = found.iter().map(|f| f.normalized.clone()).collect();
+        let skeleton = simhash::skeleton(norm.text(), &contacts);
+        ChatSignal {
+            channel_id: chat.channel_id.clone(),
+            chars: skeleton.len(),
+            fingerprint: simhash::simhash(&skeleton),
+            has_link: found
+                .iter()
+                .any(|f| matches!(f.kind, PiiKind::Url | PiiKind::InviteLink)),
+        }
+    }
+}
+
+impl ChatSignal {
+    /// The signal a [`ChatScan`] carries.
+    pub fn of_scan(scan: &ChatScan) -> ChatSignal {
+        ChatSignal {
+            channel_id: scan.channel_id.clone(),
+            chars: scan.chars as usize,
+            fingerprint: scan.fingerprint,
+            has_link: scan.has_link,
+        }
+    }
+}
 
 /// The flood rules over one stream of events (all communities; state is kept per community).
 #[derive(Debug)]
@@ -81,7 +126,7 @@ impl FloodDetector {
     }
 
     /// [`FloodDetector::observe`] for a chat message already normalised (`norm`) and scanned for
-    /// personal data and links (`found`), as the moderation job does once for all its detectors.
+    /// personal data and links (`found`).
     pub fn observe_chat(
         &mut self,
         event: &Event,
@@ -89,17 +134,23 @@ impl FloodDetector {
         norm: &Normalized,
         found: &[pii::Finding],
     ) -> Vec<ModerationFinding> {
+        self.observe_signal(event, &ChatSignal::of(chat, norm, found))
+    }
+
+    /// [`FloodDetector::observe`] for a chat message reduced to its [`ChatSignal`], as the
+    /// moderation job sends it from the worker that scanned the message.
+    pub fn observe_signal(&mut self, event: &Event, signal: &ChatSignal) -> Vec<ModerationFinding> {
         self.advance_to(event.ts_ms);
-        let channel = chat.channel_id.as_str();
+        let channel = signal.channel_id.as_str();
         let mut out = Vec::new();
         out.extend(self.rate.observe(event, channel));
-        let contacts: Vec<Range<usize>> = found.iter().map(|f| f.normalized.clone()).collect();
-        let skeleton = simhash::skeleton(norm.text(), &contacts);
-        out.extend(self.duplicates.observe(event, channel, &skeleton));
-        if found
-            .iter()
-            .any(|f| matches!(f.kind, PiiKind::Url | PiiKind::InviteLink))
-        {
+        out.extend(self.duplicates.observe_fingerprint(
+            event,
+            channel,
+            signal.chars,
+            signal.fingerprint,
+        ));
+        if signal.has_link {
             out.extend(self.newcomers.on_link(event, channel));
         }
         out

@@ -15,13 +15,13 @@ use super::burst::{Burst, Bursts};
 use super::joins::Joins;
 use super::window::millis;
 use crate::moderation::finding::{
-    FindingKind, ModerationFinding, Rule, counted, duration_text, ratio,
+    ModerationFinding, ModerationKind, Rule, counted, duration_text, ratio,
 };
 
 /// The rule.
 pub const NEW_MEMBER_LINKS: Rule = Rule {
     name: "spam.new_member_links",
-    kind: FindingKind::Spam,
+    kind: ModerationKind::Spam,
     severity: Severity::Major,
 };
 

@@ -9,12 +9,12 @@ use cohort_schemas::activity::Severity;
 use super::FloodConfig;
 use super::burst::Bursts;
 use super::window::millis;
-use crate::moderation::finding::{FindingKind, ModerationFinding, Rule, duration_text, ratio};
+use crate::moderation::finding::{ModerationFinding, ModerationKind, Rule, duration_text, ratio};
 
 /// The rule.
 pub const RATE: Rule = Rule {
     name: "flood.rate",
-    kind: FindingKind::Spam,
+    kind: ModerationKind::Spam,
     severity: Severity::Minor,
 };
 

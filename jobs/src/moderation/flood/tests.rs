@@ -3,7 +3,7 @@
 
 use cohort_schemas::activity::Severity;
 
-use crate::moderation::finding::FindingKind;
+use crate::moderation::finding::ModerationKind;
 
 use super::testing::{DAY, HOUR, LONG_OFFER, MIN, SEC, T0, chat, event, event_in, join, view};
 use super::*;
@@ -19,8 +19,8 @@ fn run(detector: &mut FloodDetector, events: &[Event]) -> Vec<ModerationFinding>
     events.iter().flat_map(|e| detector.observe(e)).collect()
 }
 
-fn rules(findings: &[ModerationFinding]) -> Vec<&'static str> {
-    findings.iter().map(|f| f.rule).collect()
+fn rules(findings: &[ModerationFinding]) -> Vec<&str> {
+    findings.iter().map(|f| f.rule.as_ref()).collect()
 }
 
 /// `n` short messages (too short to be duplicates) by `user` in `channel`, `gap_ms` apart.
@@ -50,7 +50,7 @@ fn a_flood_fires_once_on_the_eleventh_message_of_a_minute() {
     assert_eq!(f.evidence, "11 messages in 60 s");
     assert_eq!(f.score, 1.0);
     assert_eq!(f.severity, Severity::Minor);
-    assert_eq!(f.kind, FindingKind::Spam);
+    assert_eq!(f.kind, ModerationKind::Spam);
 }
 
 #[test]

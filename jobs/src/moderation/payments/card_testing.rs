@@ -10,7 +10,7 @@ use cohort_schemas::event::{Payment, PaymentKind};
 
 use super::PaymentConfig;
 use crate::moderation::finding::{
-    FindingKind, ModerationFinding, Rule, counted, duration_text, ratio,
+    ModerationFinding, ModerationKind, Rule, counted, duration_text, ratio,
 };
 use crate::moderation::flood::burst::Bursts;
 use crate::moderation::flood::window::millis;
@@ -18,7 +18,7 @@ use crate::moderation::flood::window::millis;
 /// The rule.
 pub const CARD_TESTING: Rule = Rule {
     name: "payment.card_testing",
-    kind: FindingKind::Fraud,
+    kind: ModerationKind::Fraud,
     severity: Severity::Critical,
 };
 

@@ -12,7 +12,7 @@ use cohort_schemas::Event;
 use cohort_schemas::activity::Severity;
 
 use super::PaymentConfig;
-use crate::moderation::finding::{FindingKind, ModerationFinding, Rule};
+use crate::moderation::finding::{ModerationFinding, ModerationKind, Rule};
 use crate::moderation::flood::expiring::ExpiringMap;
 use crate::moderation::flood::joins::Joins;
 use crate::moderation::flood::window::millis;
@@ -20,7 +20,7 @@ use crate::moderation::flood::window::millis;
 /// The rule.
 pub const JOIN_PAY_REFUND: Rule = Rule {
     name: "payment.join_pay_refund",
-    kind: FindingKind::Fraud,
+    kind: ModerationKind::Fraud,
     severity: Severity::Minor,
 };
 

@@ -17,14 +17,14 @@ use cohort_schemas::activity::Severity;
 use cohort_schemas::event::Payment;
 
 use super::PaymentConfig;
-use crate::moderation::finding::{FindingKind, ModerationFinding, Rule};
+use crate::moderation::finding::{ModerationFinding, ModerationKind, Rule};
 use crate::moderation::flood::expiring::ExpiringMap;
 use crate::moderation::flood::window::millis;
 
 /// The rule.
 pub const UNUSUAL_AMOUNT: Rule = Rule {
     name: "payment.unusual_amount",
-    kind: FindingKind::Fraud,
+    kind: ModerationKind::Fraud,
     severity: Severity::Minor,
 };
 

@@ -10,7 +10,7 @@ use cohort_schemas::activity::Severity;
 
 use super::PaymentConfig;
 use crate::moderation::finding::{
-    FindingKind, ModerationFinding, Rule, counted, duration_text, ratio,
+    ModerationFinding, ModerationKind, Rule, counted, duration_text, ratio,
 };
 use crate::moderation::flood::burst::Bursts;
 use crate::moderation::flood::simhash::stable_hash;
@@ -19,14 +19,14 @@ use crate::moderation::flood::window::millis;
 /// Refunds to one member.
 pub const MEMBER_REFUNDS: Rule = Rule {
     name: "payment.refund_burst_member",
-    kind: FindingKind::Fraud,
+    kind: ModerationKind::Fraud,
     severity: Severity::Major,
 };
 
 /// Refunds of one item or plan.
 pub const ITEM_REFUNDS: Rule = Rule {
     name: "payment.refund_burst_item",
-    kind: FindingKind::Fraud,
+    kind: ModerationKind::Fraud,
     severity: Severity::Major,
 };
 

@@ -5,7 +5,7 @@ use cohort_schemas::activity::Severity;
 use cohort_schemas::event::PaymentKind::{Purchase, Refund, Renewal};
 
 use super::*;
-use crate::moderation::finding::FindingKind;
+use crate::moderation::finding::ModerationKind;
 use crate::moderation::flood::testing::{DAY, HOUR, MIN, SEC, T0, event, join, pay, pay_in, view};
 
 fn detector() -> PaymentDetector {
@@ -16,8 +16,8 @@ fn run(detector: &mut PaymentDetector, events: &[Event]) -> Vec<ModerationFindin
     events.iter().flat_map(|e| detector.observe(e)).collect()
 }
 
-fn rules(findings: &[ModerationFinding]) -> Vec<&'static str> {
-    findings.iter().map(|f| f.rule).collect()
+fn rules(findings: &[ModerationFinding]) -> Vec<&str> {
+    findings.iter().map(|f| f.rule.as_ref()).collect()
 }
 
 fn refund(ts: i64, user: &str, item: &str) -> Event {
@@ -35,7 +35,10 @@ fn a_member_refunding_three_times_a_day_fires_once() {
     let f = &found[0];
     assert_eq!(f.ts_ms, T0 + 6 * HOUR);
     assert_eq!(f.evidence, "3 refunds in 24 h");
-    assert_eq!((f.kind, f.severity), (FindingKind::Fraud, Severity::Major));
+    assert_eq!(
+        (f.kind, f.severity),
+        (ModerationKind::Fraud, Severity::Major)
+    );
     assert_eq!(f.channel_id, "");
 }
 

@@ -69,6 +69,7 @@ impl Db {
         let updates = ServingUpdates {
             changes: changes.to_vec(),
             activity: Vec::new(),
+            ..ServingUpdates::default()
         };
         self.store.commit(&checkpoint, &[], &updates).unwrap();
     }
