@@ -301,7 +301,11 @@ fn read_batch(
         match &record {
             Record::Event(e) => metrics.event(e.kind()),
             Record::Dead(d) => metrics.dead_letter(d.reason),
-            _ => {}
+            Record::Progress(_)
+            | Record::Serving(_)
+            | Record::Activity(_)
+            | Record::ChatScan(_)
+            | Record::Moderation(_) => {}
         }
         open.entry(time).or_insert((position, before));
         out.push((time, record));

@@ -45,26 +45,32 @@ pub type ModerationAlertBatchBuilder = BatchBuilder<ModerationAlertColumns>;
 
 /// The column builders of `moderation_alerts`.
 pub struct ModerationAlertColumns {
-    /// alert_id, community_id, channel_id, member_id, kind, rule, severity, evidence, status,
-    /// verdict: the text columns, in schema order.
-    text: [StringBuilder; 10],
+    /// alert_id, community_id, channel_id, member_id, kind, rule, severity: the text columns the
+    /// schema starts with, in its order.
+    leading: [StringBuilder; 7],
     score: Float64Builder,
+    evidence: StringBuilder,
     first_seen: TimestampMillisecondBuilder,
     last_seen: TimestampMillisecondBuilder,
     count: Int32Builder,
+    status: StringBuilder,
     closed_at: TimestampMillisecondBuilder,
+    verdict: StringBuilder,
 }
 
 impl Default for ModerationAlertColumns {
     fn default() -> Self {
         let ts = || TimestampMillisecondBuilder::new().with_timezone("UTC");
         ModerationAlertColumns {
-            text: std::array::from_fn(|_| StringBuilder::new()),
+            leading: std::array::from_fn(|_| StringBuilder::new()),
             score: Float64Builder::new(),
+            evidence: StringBuilder::new(),
             first_seen: ts(),
             last_seen: ts(),
             count: Int32Builder::new(),
+            status: StringBuilder::new(),
             closed_at: ts(),
+            verdict: StringBuilder::new(),
         }
     }
 }
@@ -77,48 +83,47 @@ impl TableColumns for ModerationAlertColumns {
     }
 
     fn push(&mut self, a: &ModerationAlert) {
-        let values = [
-            a.alert_id().as_str(),
+        let id = a.alert_id();
+        let leading = [
+            id.as_str(),
             &a.community_id,
             &a.channel_id,
             &a.member_id,
             a.kind.name(),
             &a.rule,
             a.severity.name(),
-            &a.evidence,
-            a.status.name(),
-        ]
-        .map(str::to_string);
-        for (builder, value) in self.text.iter_mut().zip(values) {
+        ];
+        for (builder, value) in self.leading.iter_mut().zip(leading) {
             builder.append_value(value);
         }
-        self.text[9].append_option(a.verdict.map(VerdictOutcome::name));
         self.score.append_value(a.score);
+        self.evidence.append_value(&a.evidence);
         self.first_seen.append_value(a.first_seen_ms);
         self.last_seen.append_value(a.last_seen_ms);
         self.count
             .append_value(i32::try_from(a.count).unwrap_or(i32::MAX));
+        self.status.append_value(a.status.name());
         self.closed_at.append_option(a.closed_ms);
+        self.verdict
+            .append_option(a.verdict.map(VerdictOutcome::name));
     }
 
     fn finish(&mut self) -> Vec<ArrayRef> {
-        let mut text: Vec<ArrayRef> = self
-            .text
+        let mut columns: Vec<ArrayRef> = self
+            .leading
             .iter_mut()
             .map(|b| Arc::new(b.finish()) as ArrayRef)
             .collect();
-        let verdict = text.pop();
-        let status = text.pop();
-        let evidence = text.pop();
-        let mut columns = text;
-        columns.push(Arc::new(self.score.finish()));
-        columns.extend(evidence);
-        columns.push(Arc::new(self.first_seen.finish()));
-        columns.push(Arc::new(self.last_seen.finish()));
-        columns.push(Arc::new(self.count.finish()));
-        columns.extend(status);
-        columns.push(Arc::new(self.closed_at.finish()));
-        columns.extend(verdict);
+        columns.extend([
+            Arc::new(self.score.finish()) as ArrayRef,
+            Arc::new(self.evidence.finish()),
+            Arc::new(self.first_seen.finish()),
+            Arc::new(self.last_seen.finish()),
+            Arc::new(self.count.finish()),
+            Arc::new(self.status.finish()),
+            Arc::new(self.closed_at.finish()),
+            Arc::new(self.verdict.finish()),
+        ]);
         columns
     }
 }
@@ -160,12 +165,13 @@ pub fn moderation_alerts_from_batch(
                 "closed" => AlertStatus::Closed,
                 other => return Err(unknown("status", other)),
             };
-            let verdict = match verdict.is_valid(i) {
-                true => Some(
+            let verdict = if verdict.is_valid(i) {
+                Some(
                     VerdictOutcome::from_name(verdict.value(i))
                         .ok_or_else(|| unknown("verdict", verdict.value(i)))?,
-                ),
-                false => None,
+                )
+            } else {
+                None
             };
             Ok(ModerationAlert {
                 community_id: community.value(i).to_string(),
@@ -180,7 +186,11 @@ pub fn moderation_alerts_from_batch(
                 evidence: evidence.value(i).to_string(),
                 first_seen_ms: first.value(i),
                 last_seen_ms: last.value(i),
-                count: u32::try_from(count.value(i)).unwrap_or(0),
+                count: u32::try_from(count.value(i)).map_err(|_| ReadError::Row {
+                    table: TABLE,
+                    row: i,
+                    detail: format!("negative count {}", count.value(i)),
+                })?,
                 status,
                 closed_ms: closed.is_valid(i).then(|| closed.value(i)),
                 verdict,
@@ -226,6 +236,22 @@ mod tests {
         let ids = typed_column::<StringArray>(&batch, TABLE, "alert_id", "Utf8").unwrap();
         assert_eq!(ids.value(0), "moderation:c1:u5:payment.card_testing:1000");
         assert_eq!(moderation_alerts_from_batch(&batch).unwrap(), states);
+    }
+
+    #[test]
+    fn an_unknown_name_in_a_row_is_an_error_naming_table_row_and_column() {
+        let mut builder = ModerationAlertBatchBuilder::default();
+        builder.append(&alert(AlertStatus::Open, None));
+        let batch = builder.finish().unwrap();
+        let schema = batch.schema();
+        let kind = schema.index_of("kind").unwrap();
+        let mut columns = batch.columns().to_vec();
+        columns[kind] = Arc::new(StringArray::from(vec!["activity"]));
+        let batch = RecordBatch::try_new(schema, columns).unwrap();
+        let err = moderation_alerts_from_batch(&batch)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(err, "row 0 of moderation_alerts: unknown kind \"activity\"");
     }
 
     #[test]

@@ -197,6 +197,9 @@ impl EpochWriter for ParquetEpochWriter {
 
 #[cfg(test)]
 mod tests {
+    use cohort_schemas::activity::{AlertStatus, Severity};
+    use cohort_schemas::lake::moderation_alerts_from_batch;
+    use cohort_schemas::moderation::{ModerationKind, VerdictOutcome};
     use cohort_schemas::serving::{ServingChange, ServingRow};
     use datafusion::arrow::array::{Float64Array, Int32Array, Int64Array, StringArray};
     use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
@@ -216,6 +219,82 @@ mod tests {
             score_micros: 2_500_000,
             reason: "trending".into(),
         }
+    }
+
+    /// Each staged file's partition directory (relative to the lake root) and row count.
+    fn partitions(layout: &LakeLayout, files: &[StagedFile]) -> Vec<(String, u64)> {
+        files
+            .iter()
+            .map(|f| {
+                let rel = f.path.strip_prefix(&layout.root).unwrap();
+                let dir = rel.parent().unwrap().to_string_lossy().into_owned();
+                (dir, f.rows)
+            })
+            .collect()
+    }
+
+    /// The first batch of a staged file.
+    fn read_back(file: &StagedFile) -> RecordBatch {
+        let file = File::open(&file.staged).unwrap();
+        let mut reader = ParquetRecordBatchReaderBuilder::try_new(file)
+            .unwrap()
+            .build()
+            .unwrap();
+        reader.next().unwrap().unwrap()
+    }
+
+    #[test]
+    fn moderation_alert_states_are_filed_under_the_hour_of_their_latest_change() {
+        let dir = tempfile::tempdir().unwrap();
+        let layout = LakeLayout::new(dir.path());
+        let mut writer = ParquetEpochWriter::new(layout.clone(), "run", 0);
+        // First seen 2026-01-01T00:59:00Z, seen again at 01:10, closed at 02:10.
+        let open = ModerationAlert {
+            community_id: "c".into(),
+            channel_id: "general".into(),
+            member_id: "u7".into(),
+            kind: ModerationKind::Spam,
+            rule: "flood.rate".into(),
+            severity: Severity::Major,
+            score: 1.5,
+            evidence: "12 messages in 60 s".into(),
+            first_seen_ms: 1_767_229_140_000,
+            last_seen_ms: 1_767_229_800_000,
+            count: 2,
+            status: AlertStatus::Open,
+            closed_ms: None,
+            verdict: None,
+        };
+        let closed = ModerationAlert {
+            status: AlertStatus::Closed,
+            closed_ms: Some(1_767_233_400_000),
+            verdict: Some(VerdictOutcome::Confirmed),
+            ..open.clone()
+        };
+        // The timely time (the first sighting's second) does not choose the partition.
+        let time = 1_767_229_140;
+        let records = vec![
+            (time, Record::Moderation(open.clone())),
+            (time, Record::Moderation(closed.clone())),
+        ];
+        let files = writer.stage(&records).unwrap();
+        assert_eq!(
+            partitions(&layout, &files),
+            vec![
+                ("moderation_alerts/date=2026-01-01/hour=01".to_string(), 1),
+                ("moderation_alerts/date=2026-01-01/hour=02".to_string(), 1),
+            ]
+        );
+        assert!(files.iter().all(|f| f.table == "moderation_alerts"));
+        let back: Vec<ModerationAlert> = files
+            .iter()
+            .flat_map(|f| {
+                let batch = read_back(f);
+                assert_eq!(batch.schema(), LakeTable::ModerationAlerts.schema());
+                moderation_alerts_from_batch(&batch).unwrap()
+            })
+            .collect();
+        assert_eq!(back, vec![open, closed]);
     }
 
     #[test]
@@ -239,16 +318,8 @@ mod tests {
             (t1, change(rec(1, "c"), 1)),
         ];
         let files = writer.stage(&records).unwrap();
-        let partitions: Vec<(String, u64)> = files
-            .iter()
-            .map(|f| {
-                let rel = f.path.strip_prefix(&layout.root).unwrap();
-                let dir = rel.parent().unwrap().to_string_lossy().into_owned();
-                (dir, f.rows)
-            })
-            .collect();
         assert_eq!(
-            partitions,
+            partitions(&layout, &files),
             vec![
                 ("recommendations/date=2026-01-01/hour=00".to_string(), 2),
                 ("recommendations/date=2026-01-01/hour=01".to_string(), 1),
@@ -256,12 +327,7 @@ mod tests {
         );
         assert!(files.iter().all(|f| f.table == "recommendations"));
 
-        let file = File::open(&files[0].staged).unwrap();
-        let mut reader = ParquetRecordBatchReaderBuilder::try_new(file)
-            .unwrap()
-            .build()
-            .unwrap();
-        let batch = reader.next().unwrap().unwrap();
+        let batch = read_back(&files[0]);
         assert_eq!(batch.schema(), LakeTable::Recommendations.schema());
         let column = |name: &str| batch.column_by_name(name).unwrap().clone();
         let items = column("item_id");

@@ -215,6 +215,69 @@ mod tests {
     }
 
     #[test]
+    fn a_verdict_closes_the_alert_or_is_recorded_on_a_closed_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = SqliteStore::open(&dir.path().join("db"), "ingest").unwrap();
+        let row = |store: &SqliteStore| {
+            store
+                .conn
+                .query_row(
+                    "SELECT kind, metric, observed, expected, lo95, hi95, severity, status,
+                            first_seen, last_seen, closed_at, verdict, epoch
+                     FROM alerts",
+                    [],
+                    |r| {
+                        let nulls: [Option<f64>; 4] = [r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?];
+                        let text: [Option<String>; 7] = [
+                            r.get(0)?,
+                            r.get(6)?,
+                            r.get(7)?,
+                            r.get(8)?,
+                            r.get(9)?,
+                            r.get(10)?,
+                            r.get(11)?,
+                        ];
+                        Ok((r.get::<_, Option<String>>(1)?, nulls, text, r.get(12)?))
+                    },
+                )
+                .unwrap()
+        };
+        // Open, then closed by a moderator's verdict at the same count.
+        commit(&mut store, 1, vec![alert(2, AlertStatus::Open, None)]);
+        let judged = alert(2, AlertStatus::Closed, Some(VerdictOutcome::Confirmed));
+        commit(&mut store, 2, vec![judged.clone()]);
+        let (metric, nulls, text, epoch): (_, _, _, i64) = row(&store);
+        assert_eq!((metric, nulls, epoch), (None, [None; 4], 2));
+        assert_eq!(
+            text.map(Option::unwrap_or_default),
+            [
+                "pii",
+                "major",
+                "closed",
+                "2026-11-01T00:00:00.000Z",
+                "2026-11-01T00:00:02.000Z",
+                "2026-11-01T01:00:00.000Z",
+                "confirmed",
+            ]
+            .map(String::from)
+        );
+        assert_eq!(store.moderation_alerts().unwrap(), vec![judged.clone()]);
+        // The closing without a verdict, arriving late, does not erase it.
+        commit(&mut store, 3, vec![alert(2, AlertStatus::Closed, None)]);
+        assert_eq!(store.moderation_alerts().unwrap(), vec![judged]);
+
+        // An alert that closed on its own gets the verdict recorded on it.
+        let mut other = alert(1, AlertStatus::Closed, None);
+        other.member_id = "u9".into();
+        commit(&mut store, 4, vec![other.clone()]);
+        other.verdict = Some(VerdictOutcome::Dismissed);
+        commit(&mut store, 5, vec![other.clone()]);
+        let alerts = store.moderation_alerts().unwrap();
+        assert_eq!(alerts.len(), 2);
+        assert_eq!(alerts[1], other);
+    }
+
+    #[test]
     fn open_alerts_read_back_exactly_and_activity_alerts_are_not_theirs() {
         let dir = tempfile::tempdir().unwrap();
         let mut store = SqliteStore::open(&dir.path().join("db"), "ingest").unwrap();
