@@ -14,6 +14,7 @@ use cohort_pipeline::ingest::{IngestSettings, ingest};
 use cohort_pipeline::stage::stage;
 use cohort_pipeline::{Metrics, SourceSpec};
 use cohort_schemas::Decoder;
+use cohort_schemas::time::second_start_ms;
 use cohort_sinks::{LakeLayout, ParquetEpochWriter, SqliteStore};
 use timely::dataflow::operators::Concat;
 use timely::dataflow::operators::vec::Map;
@@ -130,6 +131,7 @@ pub fn run(
                 epoch_ms: epoch_ms(c.epoch),
                 oldest_open_ms: oldest_open_alert,
             }),
+            workers,
         )?)),
         false => None,
     };
@@ -210,7 +212,7 @@ pub fn run(
         let moderation = moderation.as_ref().map(|m| {
             (
                 Arc::clone(&m.scanner),
-                m.owner_state(&moderation_config, index, peers, &metrics),
+                m.owner_state(&moderation_config, index, &metrics),
             )
         });
         let stop = Arc::clone(&worker_stop);
@@ -353,7 +355,7 @@ fn stored_text_policy(privacy: &PrivacyConfig) -> Result<Option<Arc<StoredText>>
 /// The start (ms) of a checkpoint's epoch (timely times are event-time seconds); `None` after a
 /// run that read its input to the end (its last commit covers every time).
 fn epoch_ms(epoch: u64) -> Option<i64> {
-    (epoch != u64::MAX).then(|| i64::try_from(epoch).unwrap_or(i64::MAX / 1000) * 1000)
+    (epoch != u64::MAX).then(|| second_start_ms(epoch))
 }
 
 /// A run id that orders by start time and differs between concurrent processes.

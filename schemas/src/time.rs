@@ -127,6 +127,14 @@ fn digits(b: &[u8]) -> Option<i64> {
     })
 }
 
+/// The start (ms since the epoch) of timely time `secs`: the pipeline's timestamps are event-time
+/// seconds. Saturates for times no event can have.
+pub fn second_start_ms(secs: u64) -> i64 {
+    i64::try_from(secs)
+        .unwrap_or(i64::MAX / 1000)
+        .saturating_mul(1000)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -175,5 +183,12 @@ mod tests {
         fn format_then_parse_round_trips(ms in -2_000_000_000_000i64..5_000_000_000_000i64) {
             prop_assert_eq!(parse_rfc3339_ms(&format_rfc3339_ms(ms)), Some(ms));
         }
+    }
+
+    #[test]
+    fn a_timely_second_starts_at_its_millisecond_and_saturates() {
+        assert_eq!(second_start_ms(0), 0);
+        assert_eq!(second_start_ms(1_793_491_200), 1_793_491_200_000);
+        assert_eq!(second_start_ms(u64::MAX), i64::MAX / 1000 * 1000);
     }
 }

@@ -14,6 +14,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use cohort_pipeline::{Metrics, Record};
+use cohort_schemas::time::second_start_ms;
 use timely::container::CapacityContainerBuilder;
 use timely::dataflow::Stream;
 use timely::dataflow::channels::pact::{Exchange, Pipeline};
@@ -115,7 +116,7 @@ pub fn activity_outputs<'s>(
                             return;
                         }
                         cap.downgrade(&upto);
-                        let end_ms = i64::try_from(upto).unwrap_or(i64::MAX / 1000) * 1000;
+                        let end_ms = second_start_ms(upto);
                         series.close_before(end_ms)
                     }
                     None if stop.load(Ordering::SeqCst) => Vec::new(),

@@ -48,10 +48,10 @@ pub enum VerdictEffect {
 }
 
 impl AlertBook {
-    /// A book with de-duplication window `window_ms`, keeping closed alerts for verdicts for
-    /// `keep_closed_ms`, starting from `restored` (the serving table's alerts, after a restart).
-    pub fn new(window_ms: i64, keep_closed_ms: i64, restored: Vec<ModerationAlert>) -> AlertBook {
-        let mut book = AlertBook {
+    /// An empty book with de-duplication window `window_ms`, keeping closed alerts for verdicts
+    /// for `keep_closed_ms`. (A restart rebuilds it by replaying the lake's findings.)
+    pub fn new(window_ms: i64, keep_closed_ms: i64) -> AlertBook {
+        AlertBook {
             window_ms: window_ms.max(1),
             keep_closed_ms: keep_closed_ms.max(0),
             alerts: HashMap::new(),
@@ -60,29 +60,18 @@ impl AlertBook {
             leaving: BTreeSet::new(),
             changed: BTreeSet::new(),
             departed: BTreeMap::new(),
-        };
-        for alert in restored {
-            book.insert(alert);
         }
-        book
     }
 
-    fn insert(&mut self, alert: ModerationAlert) {
+    /// Files a new open alert.
+    fn open_alert(&mut self, alert: ModerationAlert) {
         let id = alert.alert_id();
-        match (alert.status, alert.closed_ms) {
-            (AlertStatus::Open, _) => {
-                self.open.insert(subject(&alert), id.clone());
-                self.deadlines.insert((
-                    alert.last_seen_ms.saturating_add(self.window_ms),
-                    id.clone(),
-                ));
-            }
-            (AlertStatus::Closed, closed) => {
-                let closed = closed.unwrap_or(alert.last_seen_ms);
-                self.leaving
-                    .insert((closed.saturating_add(self.keep_closed_ms), id.clone()));
-            }
-        }
+        self.open.insert(subject(&alert), id.clone());
+        self.deadlines.insert((
+            alert.last_seen_ms.saturating_add(self.window_ms),
+            id.clone(),
+        ));
+        self.changed.insert(id.clone());
         self.alerts.insert(id, alert);
     }
 
@@ -102,23 +91,19 @@ impl AlertBook {
         if let Some(id) = self.open.get(&key).cloned()
             && let Some(alert) = self.alerts.get_mut(&id)
         {
-            {
-                let old = alert.last_seen_ms.saturating_add(self.window_ms);
-                self.deadlines.remove(&(old, id.clone()));
-                alert.last_seen_ms = alert.last_seen_ms.max(finding.ts_ms);
-                alert.count = alert.count.saturating_add(1);
-                alert.severity = alert.severity.max(finding.severity);
-                if finding.score > alert.score {
-                    alert.score = finding.score;
-                    alert.evidence = finding.evidence.clone();
-                }
-                self.deadlines.insert((
-                    alert.last_seen_ms.saturating_add(self.window_ms),
-                    id.clone(),
-                ));
-                self.changed.insert(id);
-                return;
+            let old = alert.last_seen_ms.saturating_add(self.window_ms);
+            self.deadlines.remove(&(old, id.clone()));
+            alert.last_seen_ms = alert.last_seen_ms.max(finding.ts_ms);
+            alert.count = alert.count.saturating_add(1);
+            alert.severity = alert.severity.max(finding.severity);
+            if finding.score > alert.score {
+                alert.score = finding.score;
+                alert.evidence = finding.evidence.clone();
             }
+            let deadline = alert.last_seen_ms.saturating_add(self.window_ms);
+            self.deadlines.insert((deadline, id.clone()));
+            self.changed.insert(id);
+            return;
         }
         let alert = ModerationAlert {
             community_id: finding.community_id.clone(),
@@ -136,8 +121,7 @@ impl AlertBook {
             closed_ms: None,
             verdict: None,
         };
-        self.changed.insert(alert.alert_id());
-        self.insert(alert);
+        self.open_alert(alert);
     }
 
     /// Applies a moderator's verdict on `id`, given at `ts_ms`.
@@ -279,7 +263,7 @@ mod tests {
 
     #[test]
     fn findings_within_the_window_extend_one_alert() {
-        let mut book = AlertBook::new(HOUR, 24 * HOUR, Vec::new());
+        let mut book = AlertBook::new(HOUR, 24 * HOUR);
         book.record(&finding("u1", "pii.mobile", 1_000, 1.0));
         book.record(&finding("u1", "pii.mobile", 1_000 + HOUR - 1, 3.0));
         book.record(&finding("u1", "pii.mobile", 1_000 + HOUR + 5, 2.0));
@@ -296,7 +280,7 @@ mod tests {
 
     #[test]
     fn other_members_and_rules_get_their_own_alerts() {
-        let mut book = AlertBook::new(HOUR, HOUR, Vec::new());
+        let mut book = AlertBook::new(HOUR, HOUR);
         book.record(&finding("u1", "pii.mobile", 0, 1.0));
         book.record(&finding("u2", "pii.mobile", 1, 1.0));
         book.record(&finding("u1", "pii.email", 2, 1.0));
@@ -306,7 +290,7 @@ mod tests {
 
     #[test]
     fn an_alert_closes_a_window_after_its_last_finding_and_a_later_one_opens_anew() {
-        let mut book = AlertBook::new(HOUR, HOUR, Vec::new());
+        let mut book = AlertBook::new(HOUR, HOUR);
         book.record(&finding("u1", "pii.mobile", 0, 1.0));
         book.drain_changes();
         book.advance_to(HOUR - 1);
@@ -324,7 +308,7 @@ mod tests {
 
     #[test]
     fn a_verdict_closes_an_open_alert_and_is_recorded_on_a_closed_one() {
-        let mut book = AlertBook::new(HOUR, 24 * HOUR, Vec::new());
+        let mut book = AlertBook::new(HOUR, 24 * HOUR);
         book.record(&finding("u1", "pii.mobile", 0, 1.0));
         book.record(&finding("u2", "pii.mobile", 0, 1.0));
         book.drain_changes();
@@ -367,11 +351,14 @@ mod tests {
     }
 
     #[test]
-    fn a_restored_book_continues_where_the_last_run_stopped() {
-        let mut first = AlertBook::new(HOUR, HOUR, Vec::new());
+    fn a_book_rebuilt_by_replay_continues_where_the_last_run_stopped() {
+        let mut first = AlertBook::new(HOUR, HOUR);
         first.record(&finding("u1", "pii.mobile", 0, 1.0));
-        let state = first.drain_changes();
-        let mut resumed = AlertBook::new(HOUR, HOUR, state);
+        first.drain_changes();
+        // a restart replays the committed findings into a fresh book, dropping their changes
+        let mut resumed = AlertBook::new(HOUR, HOUR);
+        resumed.record(&finding("u1", "pii.mobile", 0, 1.0));
+        resumed.drain_changes();
         for book in [&mut first, &mut resumed] {
             book.record(&finding("u1", "pii.mobile", 100, 1.0));
         }

@@ -22,17 +22,19 @@ pub mod scan;
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 
 use cohort_pipeline::{Metrics, Record};
 use cohort_schemas::event::{Chat, Event, MemberAction, Payload};
 use cohort_schemas::moderation::{ChatScan, VerdictOutcome};
+use cohort_schemas::time::second_start_ms;
 use timely::container::CapacityContainerBuilder;
 use timely::dataflow::Stream;
 use timely::dataflow::channels::pact::{Exchange, Pipeline};
 use timely::dataflow::operators::Concat;
 use timely::dataflow::operators::generic::Operator;
+use timely::dataflow::operators::vec::Map;
 
 use crate::moderation::classifier::features::Scratch;
 use crate::moderation::flood::{ChatSignal, FloodDetector};
@@ -64,18 +66,19 @@ pub struct ModerationRun {
     pub scanner: Arc<MessageScanner>,
     /// The lexicons the scanner matches, to reload when their files change.
     pub lexicons: Arc<ReloadableLexicons>,
-    /// What the lake holds for the owners (all communities), in order.
-    pub replay: Vec<Routed>,
-    /// Where the run resumes.
-    pub resume: ResumePoint,
+    /// Each worker's share of what the lake holds for the owners, taken by the worker when its
+    /// dataflow is built (so the replay is not held for the whole run).
+    starts: Mutex<Vec<Option<ModerationStart>>>,
 }
 
 impl ModerationRun {
-    /// Builds the lexicons, loads the models and, when resuming, reads the lake back.
+    /// Builds the lexicons, loads the models and, when resuming, reads the lake back and shares it
+    /// out among `workers` owners.
     pub fn prepare(
         config: &ModerationJobConfig,
         lake_root: &Path,
         resume: Option<ResumePoint>,
+        workers: usize,
     ) -> Result<ModerationRun, StartError> {
         let lexicons = Arc::new(ReloadableLexicons::new(config.lexicons.clone())?);
         let classifiers = config
@@ -89,23 +92,27 @@ impl ModerationRun {
             Some(point) => (read_lake_moderation(lake_root, point, config)?, point),
             None => (Vec::new(), ResumePoint::default()),
         };
+        let starts = ModerationStart::share_out(replay, resume, workers);
         Ok(ModerationRun {
             scanner: Arc::new(scanner),
             lexicons,
-            replay,
-            resume,
+            starts: Mutex::new(starts.into_iter().map(Some).collect()),
         })
     }
 
-    /// Worker `index` of `peers`'s rules, resumed.
+    /// Worker `index`'s rules, resumed from its share (once: a second call starts afresh).
     pub fn owner_state(
         &self,
         config: &ModerationJobConfig,
         index: usize,
-        peers: usize,
         metrics: &Metrics,
     ) -> OwnerState {
-        let start = ModerationStart::for_worker(&self.replay, self.resume, index, peers);
+        let start = self
+            .starts
+            .lock()
+            .ok()
+            .and_then(|mut starts| starts.get_mut(index).and_then(Option::take))
+            .unwrap_or_default();
         OwnerState::new(config, start, metrics)
     }
 }
@@ -122,23 +129,12 @@ pub enum Routed {
 }
 
 impl Routed {
-    /// What the owner takes of a record of the ingest stream, if anything (chat messages come as
-    /// their [`ChatScan`]).
-    pub fn of_record(record: &Record) -> Option<Routed> {
-        match record {
-            Record::ChatScan(scan) => Some(Routed::Scan(scan.clone())),
-            Record::Event(e) => Routed::of_event(e),
-            _ => None,
-        }
-    }
-
-    /// What the owner takes of an event other than a chat message, if anything.
-    pub fn of_event(event: &Event) -> Option<Routed> {
+    /// What the owner takes of an event other than a chat message, if anything (chat messages
+    /// come as their [`ChatScan`]).
+    pub fn of_event(event: Event) -> Option<Routed> {
         match &event.payload {
-            Payload::Payment(_) => Some(Routed::Traffic(event.clone())),
-            Payload::Member(m) if m.action == MemberAction::Join => {
-                Some(Routed::Traffic(event.clone()))
-            }
+            Payload::Payment(_) => Some(Routed::Traffic(event)),
+            Payload::Member(m) if m.action == MemberAction::Join => Some(Routed::Traffic(event)),
             Payload::ModerationVerdict(v) => Some(Routed::Verdict(
                 event.community_id.clone(),
                 event.ts_ms,
@@ -214,11 +210,7 @@ impl OwnerState {
         let mut state = OwnerState {
             flood: FloodDetector::new(&config.flood),
             payments: PaymentDetector::new(&config.payments),
-            book: AlertBook::new(
-                config.dedupe_window_ms(),
-                config.keep_closed_ms(),
-                Vec::new(),
-            ),
+            book: AlertBook::new(config.dedupe_window_ms(), config.keep_closed_ms()),
             resumed: start.after,
         };
         for item in start.before {
@@ -315,53 +307,44 @@ pub fn moderation_outputs<'s>(
     metrics: Arc<Metrics>,
 ) -> Stream<'s, u64, Vec<Record>> {
     let peers = records.scope().peers() as u64;
-    let scans = records
-        .clone()
-        .unary::<CapacityContainerBuilder<Vec<Record>>, _, _, _>(
-            Pipeline,
-            "ModerationScan",
-            move |_, _| {
-                let mut scratch = Scratch::default();
-                move |input, output| {
-                    input.for_each(|cap, data| {
-                        let mut session = output.session(&cap);
-                        for record in data.iter() {
-                            if let Record::Event(e) = record
-                                && let Payload::Chat(chat) = &e.payload
-                            {
-                                session.give(Record::ChatScan(scanner.scan(e, chat, &mut scratch)));
+    // One pass over the ingest stream: chat messages are scanned, the other events the owners
+    // take are moved on, the rest is dropped here.
+    let routed = records.unary::<CapacityContainerBuilder<Vec<ToOwner>>, _, _, _>(
+        Pipeline,
+        "ModerationScan",
+        move |_, _| {
+            let mut scratch = Scratch::default();
+            let mut latest = i64::MIN;
+            move |input, output| {
+                input.for_each(|cap, data| {
+                    let mut session = output.session(&cap);
+                    let before = latest;
+                    for record in data.drain(..) {
+                        let Record::Event(e) = record else { continue };
+                        latest = latest.max(e.ts_ms);
+                        let item = match &e.payload {
+                            Payload::Chat(chat) => {
+                                Some(Routed::Scan(scanner.scan(&e, chat, &mut scratch)))
                             }
+                            _ => Routed::of_event(e),
+                        };
+                        if let Some(item) = item {
+                            session.give(ToOwner::Item(item));
                         }
-                    });
-                }
-            },
-        );
-    let routed = records
-        .concat(scans.clone())
-        .unary::<CapacityContainerBuilder<Vec<ToOwner>>, _, _, _>(
-            Pipeline,
-            "ModerationRoute",
-            move |_, _| {
-                let mut latest = i64::MIN;
-                move |input, output| {
-                    input.for_each(|cap, data| {
-                        let mut session = output.session(&cap);
-                        let before = latest;
-                        for record in data.iter() {
-                            if let Record::Event(e) = record {
-                                latest = latest.max(e.ts_ms);
-                            }
-                            if let Some(item) = Routed::of_record(record) {
-                                session.give(ToOwner::Item(item));
-                            }
-                        }
-                        if latest > before {
-                            session.give_iterator((0..peers).map(|w| ToOwner::Latest(w, latest)));
-                        }
-                    });
-                }
-            },
-        );
+                    }
+                    if latest > before {
+                        session.give_iterator((0..peers).map(|w| ToOwner::Latest(w, latest)));
+                    }
+                });
+            }
+        },
+    );
+    // The scans go to the lake from the worker that made them, at the message's time: committed
+    // with the message.
+    let scans = routed.clone().flat_map(|item| match item {
+        ToOwner::Item(Routed::Scan(scan)) => Some(Record::ChatScan(scan)),
+        _ => None,
+    });
     let alerts = routed.unary_frontier::<CapacityContainerBuilder<Vec<Record>>, _, _, _>(
         Exchange::new(move |r: &ToOwner| match r {
             ToOwner::Item(item) => community_hash(item.community()) % peers.max(1),
@@ -413,7 +396,7 @@ pub fn moderation_outputs<'s>(
                     owner.take(item, &metrics);
                 }
                 match upto {
-                    Some(u) => owner.advance_to(i64::try_from(u).unwrap_or(i64::MAX / 1000) * 1000),
+                    Some(u) => owner.advance_to(second_start_ms(u)),
                     // A bounded input ended: the watermark its last events give closes what it
                     // passed, the same in every run however the frontier moved on the way. A run
                     // stopped early leaves that to the next run.

@@ -92,7 +92,7 @@ pub fn read_lake_moderation(
             match table {
                 LakeTable::Events(kind) => {
                     let events = events_from_batch(kind, batch).map_err(|e| e.to_string())?;
-                    items.extend(events.iter().filter_map(Routed::of_event));
+                    items.extend(events.into_iter().filter_map(Routed::of_event));
                 }
                 _ => {
                     let scans = chat_scans_from_batch(batch).map_err(|e| e.to_string())?;
@@ -108,26 +108,25 @@ pub fn read_lake_moderation(
 }
 
 impl ModerationStart {
-    /// Worker `index` of `peers`'s share of `items` (in order), split at `resume`.
-    pub fn for_worker(
-        items: &[Routed],
+    /// Shares `items` (in order) out among `peers` owners, each share split at `resume`.
+    pub fn share_out(
+        items: Vec<Routed>,
         resume: ResumePoint,
-        index: usize,
         peers: usize,
-    ) -> ModerationStart {
-        let mut start = ModerationStart {
-            resume_ms: resume.epoch_ms.map(|e| e - 1),
-            ..ModerationStart::default()
-        };
-        for item in items
-            .iter()
-            .filter(|r| owner_of(r.community(), peers) == index)
-        {
+    ) -> Vec<ModerationStart> {
+        let mut starts: Vec<ModerationStart> = (0..peers.max(1))
+            .map(|_| ModerationStart {
+                resume_ms: resume.epoch_ms.map(|e| e - 1),
+                ..ModerationStart::default()
+            })
+            .collect();
+        for item in items {
+            let start = &mut starts[owner_of(item.community(), peers)];
             match resume.epoch_ms {
-                Some(e) if item.ts_ms() >= e => start.after.push(item.clone()),
-                _ => start.before.push(item.clone()),
+                Some(e) if item.ts_ms() >= e => start.after.push(item),
+                _ => start.before.push(item),
             }
         }
-        start
+        starts
     }
 }
