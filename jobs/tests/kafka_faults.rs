@@ -57,6 +57,35 @@ fn wait_ok(mut child: Child, what: &str) {
     assert!(status.success(), "{what} failed: {status}");
 }
 
+/// Waits (up to 3 minutes) until the continuous run has read every produced record (its progress
+/// lines in `log` say so), so that the SIGTERM that ends it comes after the fault was waited out
+/// and caught up with.
+///
+/// Stopping it before then would test something else, which is broken today: a run stopped by a
+/// signal commits its final state with the bound "every time", and the next run stamps what it
+/// reads at that last time and loses it (benches/RESULTS.md, "Known defect: a restart after a
+/// signal stop"). That needs its own fix and test.
+fn wait_read_all(log: &Path) {
+    let started = Instant::now();
+    loop {
+        let text = std::fs::read_to_string(log).unwrap();
+        let read = text
+            .lines()
+            .filter_map(|l| l.strip_prefix("progress: "))
+            .filter_map(|l| l.split(' ').next()?.parse::<u64>().ok())
+            .max()
+            .unwrap_or(0);
+        if read >= EVENTS {
+            return;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(180),
+            "cohort read {read} of {EVENTS} records in 3 minutes: {text}"
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    }
+}
+
 /// Ends a continuous run with SIGTERM (a clean stop that commits) and checks it exits 0.
 fn stop_cohort(child: Child) {
     let pid = child.id().to_string();
@@ -161,7 +190,7 @@ fn broker_frozen_for_20_seconds_mid_run_is_waited_out() {
     }
     broker.signal("CONT");
     wait_ok(producer, "producer");
-    std::thread::sleep(Duration::from_secs(2));
+    wait_read_all(&log);
     assert!(cohort.try_wait().unwrap().is_none());
     stop_cohort(cohort);
     let text = std::fs::read_to_string(&log).unwrap();
@@ -199,7 +228,7 @@ fn broker_restarted_mid_run_is_waited_out() {
     broker.restart();
     std::thread::sleep(Duration::from_secs(3));
     wait_ok(start_producer(&broker.brokers, &prefix, &after), "producer");
-    std::thread::sleep(Duration::from_secs(2));
+    wait_read_all(&log);
     assert!(
         cohort.try_wait().unwrap().is_none(),
         "cohort exited: {}",

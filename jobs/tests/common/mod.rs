@@ -23,7 +23,8 @@ pub fn ok(mut cmd: Command) -> Output {
     let out = cmd.output().unwrap();
     assert!(
         out.status.success(),
-        "{cmd:?} failed\nstdout:\n{}\nstderr:\n{}",
+        "{cmd:?} failed ({})\nstdout:\n{}\nstderr:\n{}",
+        out.status,
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );

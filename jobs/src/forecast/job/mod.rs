@@ -116,8 +116,15 @@ pub fn activity_outputs<'s>(
                             return;
                         }
                         cap.downgrade(&upto);
-                        let end_ms = second_start_ms(upto);
-                        series.close_before(end_ms)
+                        if upto == u64::MAX {
+                            // The last time there is: a run resumed after one whose final commit
+                            // covered every time stamps all it reads here. No hour closes by
+                            // this frontier (closing every hour up to the end of time zero-fills
+                            // without bound); they close when the input ends.
+                            Vec::new()
+                        } else {
+                            series.close_before(second_start_ms(upto))
+                        }
                     }
                     None if stop.load(Ordering::SeqCst) => Vec::new(),
                     None => series.close_at_end(),

@@ -2,7 +2,7 @@
 //!
 //! Scoring one message needs each distinct bucket's count, not the buckets in order: a sort of the
 //! ~470 buckets of a typical message was a third of the classifier's time. An open-addressing table
-//! that is cleared by visiting only the slots it filled counts them in one pass.
+//! that is cleared by visiting only the slots it filled counts them in one pass, as they are hashed.
 
 /// Reusable counting table: empty between messages, grown to the largest message seen.
 #[derive(Debug, Default)]
@@ -14,38 +14,82 @@ pub struct BucketCounter {
 }
 
 impl BucketCounter {
-    /// Counts `buckets` and calls `f(bucket, count)` once per distinct bucket, in first-seen order;
-    /// leaves the table empty for the next message.
-    pub fn for_each_count(&mut self, buckets: &[u32], mut f: impl FnMut(u32, u32)) {
+    /// Counts one occurrence of `bucket`. Buckets are counted as they are hashed, so that no
+    /// vector of them is written and read back. Inlined: it runs once per n-gram.
+    #[inline]
+    pub fn add(&mut self, bucket: u32) {
         // at most half full: short probe sequences
-        let wanted = (buckets.len() * 2).next_power_of_two().max(64);
-        if self.slots.len() < wanted {
-            self.slots = vec![(0, 0); wanted];
+        if (self.filled.len() + 1) * 2 > self.slots.len() {
+            self.grow();
         }
+        let i = self.probe(bucket);
+        let slot = &mut self.slots[i];
+        if slot.1 == 0 {
+            *slot = (bucket, 1);
+            self.filled.push(i as u32);
+        } else {
+            slot.1 += 1;
+        }
+    }
+
+    /// The slot holding `bucket`, or the free slot where it goes.
+    #[inline]
+    fn probe(&self, bucket: u32) -> usize {
         let mask = self.slots.len() - 1;
-        for &bucket in buckets {
-            // buckets are already well-mixed hash values: their low bits index the table
-            let mut i = (bucket as usize) & mask;
-            loop {
-                let slot = &mut self.slots[i];
-                if slot.1 == 0 {
-                    *slot = (bucket, 1);
-                    self.filled.push(i as u32);
-                    break;
-                }
-                if slot.0 == bucket {
-                    slot.1 += 1;
-                    break;
-                }
-                i = (i + 1) & mask;
+        // buckets are already well-mixed hash values: their low bits index the table
+        let mut i = (bucket as usize) & mask;
+        while self.slots[i].1 != 0 && self.slots[i].0 != bucket {
+            i = (i + 1) & mask;
+        }
+        i
+    }
+
+    /// Each distinct bucket counted since the last drain, with its count, in first-seen order;
+    /// the table is empty again once the iterator is dropped, used up or not.
+    pub fn drain(&mut self) -> Drain<'_> {
+        Drain {
+            slots: &mut self.slots,
+            filled: self.filled.drain(..),
+        }
+    }
+
+    /// Doubles the table (at least 64 slots), moving what the current message counted so far.
+    fn grow(&mut self) {
+        let wanted = (self.slots.len() * 2).max(64);
+        let old = std::mem::replace(&mut self.slots, vec![(0, 0); wanted]);
+        for i in self.filled.iter_mut() {
+            let entry = old[*i as usize];
+            let mask = wanted - 1;
+            let mut j = (entry.0 as usize) & mask;
+            while self.slots[j].1 != 0 {
+                j = (j + 1) & mask;
             }
+            self.slots[j] = entry;
+            *i = j as u32;
         }
-        for &i in &self.filled {
-            let slot = &mut self.slots[i as usize];
-            f(slot.0, slot.1);
-            *slot = (0, 0);
+    }
+}
+
+/// The counts of one message, taken out of a [`BucketCounter`] (see [`BucketCounter::drain`]).
+pub struct Drain<'a> {
+    slots: &'a mut [(u32, u32)],
+    filled: std::vec::Drain<'a, u32>,
+}
+
+impl Iterator for Drain<'_> {
+    type Item = (u32, u32);
+
+    fn next(&mut self) -> Option<(u32, u32)> {
+        let i = self.filled.next()?;
+        Some(std::mem::take(&mut self.slots[i as usize]))
+    }
+}
+
+impl Drop for Drain<'_> {
+    fn drop(&mut self) {
+        for i in self.filled.by_ref() {
+            self.slots[i as usize] = (0, 0);
         }
-        self.filled.clear();
     }
 }
 
@@ -67,12 +111,28 @@ mod tests {
             for &b in buckets {
                 *expected.entry(b).or_default() += 1;
             }
+            for &b in buckets {
+                counter.add(b);
+            }
             let mut got = BTreeMap::new();
-            counter.for_each_count(buckets, |b, n| {
+            for (b, n) in counter.drain() {
                 assert!(got.insert(b, n).is_none(), "bucket {b} reported twice");
-            });
+            }
             assert_eq!(got, expected);
             assert!(counter.slots.iter().all(|s| *s == (0, 0)));
         }
+    }
+
+    #[test]
+    fn a_drain_dropped_early_still_empties_the_table() {
+        let mut counter = BucketCounter::default();
+        for b in [3, 9, 3, 12] {
+            counter.add(b);
+        }
+        assert_eq!(counter.drain().next(), Some((3, 2)));
+        assert!(counter.slots.iter().all(|s| *s == (0, 0)));
+        assert!(counter.filled.is_empty());
+        counter.add(9);
+        assert_eq!(counter.drain().collect::<Vec<_>>(), vec![(9, 1)]);
     }
 }

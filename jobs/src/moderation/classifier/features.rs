@@ -10,7 +10,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::counter::BucketCounter;
-use crate::moderation::normalize::{chars::is_cjk, normalize};
+use crate::moderation::normalize::{chars::is_spaced_word_char, normalize};
 use crate::moderation::stable_hash::{FNV_OFFSET, mix, step};
 
 /// One feature: bucket index and weight.
@@ -64,6 +64,16 @@ const CHAR_SEED: u64 = 0x9e37_79b9_7f4a_7c15;
 const WORD_SEED: u64 = 0xc2b2_ae3d_27d4_eb4f;
 const SHAPE_SEED: u64 = 0x1656_67b1_9e37_79f9;
 
+/// `1 + ln(n)`, the sublinear weight of a count.
+fn sublinear(n: u32) -> f32 {
+    1.0 + (n as f32).ln()
+}
+
+/// [`sublinear`] of the counts most buckets have, computed once: `ln` was a tenth of the
+/// classifier's time. The same function fills it, so weights are bit for bit those of the formula.
+static SUBLINEAR: std::sync::LazyLock<[f32; 64]> =
+    std::sync::LazyLock::new(|| std::array::from_fn(|n| sublinear(n as u32)));
+
 impl FeatureConfig {
     /// Number of hash buckets.
     pub fn dimension(&self) -> usize {
@@ -112,8 +122,10 @@ impl FeatureConfig {
         if norm.is_empty() {
             return;
         }
-        self.char_buckets(norm, &mut scratch.chars, &mut scratch.buckets);
-        self.word_buckets(norm, &mut scratch.words, &mut scratch.buckets);
+        let buckets = &mut scratch.buckets;
+        self.buckets(norm, &mut scratch.chars, &mut scratch.words, |b| {
+            buckets.push(b)
+        });
         self.weigh(&mut scratch.buckets, &mut scratch.features);
     }
 
@@ -122,20 +134,19 @@ impl FeatureConfig {
     /// scoring needs, computed without building (and sorting) the vector that
     /// [`FeatureConfig::features_into`] returns.
     pub fn weighted_sum(&self, norm: &str, scratch: &mut Scratch, weights: &[f32]) -> (f32, f32) {
-        scratch.buckets.clear();
         if norm.is_empty() {
             return (0.0, 0.0);
         }
-        self.char_buckets(norm, &mut scratch.chars, &mut scratch.buckets);
-        self.word_buckets(norm, &mut scratch.words, &mut scratch.buckets);
+        let counter = &mut scratch.counter;
+        self.buckets(norm, &mut scratch.chars, &mut scratch.words, |b| {
+            counter.add(b)
+        });
         let (mut dot, mut squares) = (0.0f32, 0.0f32);
-        scratch
-            .counter
-            .for_each_count(&scratch.buckets, |bucket, count| {
-                let tf = self.term_weight(count);
-                dot += weights.get(bucket as usize).copied().unwrap_or(0.0) * tf;
-                squares += tf * tf;
-            });
+        for (bucket, count) in counter.drain() {
+            let tf = self.term_weight(count);
+            dot += weights.get(bucket as usize).copied().unwrap_or(0.0) * tf;
+            squares += tf * tf;
+        }
         (dot, squares)
     }
 
@@ -143,7 +154,10 @@ impl FeatureConfig {
     fn term_weight(&self, count: u32) -> f32 {
         match (self.sublinear_tf, count) {
             (_, 1) => 1.0,
-            (true, n) => 1.0 + (n as f32).ln(),
+            (true, n) => SUBLINEAR
+                .get(n as usize)
+                .copied()
+                .unwrap_or_else(|| sublinear(n)),
             (false, n) => n as f32,
         }
     }
@@ -152,7 +166,19 @@ impl FeatureConfig {
         (mix(h) & (self.dimension() as u64 - 1)) as u32
     }
 
-    fn char_buckets(&self, text: &str, chars: &mut Vec<char>, out: &mut Vec<u32>) {
+    /// Calls `emit` with the bucket of every n-gram of `text`: characters first, then words.
+    fn buckets(
+        &self,
+        text: &str,
+        chars: &mut Vec<char>,
+        words: &mut Vec<(u32, u32)>,
+        mut emit: impl FnMut(u32),
+    ) {
+        self.char_buckets(text, chars, &mut emit);
+        self.word_buckets(text, words, &mut emit);
+    }
+
+    fn char_buckets(&self, text: &str, chars: &mut Vec<char>, emit: &mut impl FnMut(u32)) {
         chars.clear();
         chars.push(' ');
         chars.extend(text.chars());
@@ -168,13 +194,13 @@ impl FeatureConfig {
                 let len = n + 1;
                 // a lone space (the padding included) says nothing
                 if len >= lo && !(len == 1 && c == ' ') {
-                    out.push(self.bucket(h));
+                    emit(self.bucket(h));
                 }
             }
         }
     }
 
-    fn word_buckets(&self, text: &str, words: &mut Vec<(u32, u32)>, out: &mut Vec<u32>) {
+    fn word_buckets(&self, text: &str, words: &mut Vec<(u32, u32)>, emit: &mut impl FnMut(u32)) {
         let (lo, hi) = (
             usize::from(self.word_ngrams.0),
             usize::from(self.word_ngrams.1),
@@ -186,12 +212,7 @@ impl FeatureConfig {
         words.clear();
         let mut start = None;
         for (i, c) in text.char_indices() {
-            let word_char = if c.is_ascii() {
-                c.is_ascii_alphanumeric()
-            } else {
-                c.is_alphanumeric() && !is_cjk(c)
-            };
-            match (word_char, start) {
+            match (is_spaced_word_char(c), start) {
                 (true, None) => start = Some(i),
                 (false, Some(s)) => {
                     words.push((s as u32, i as u32));
@@ -209,7 +230,7 @@ impl FeatureConfig {
                 // the shape of a number (phone numbers, short codes, prices) generalises better
                 // than the number itself
                 let h = step(FNV_OFFSET ^ SHAPE_SEED, w.len().min(16) as u64);
-                out.push(self.bucket(h));
+                emit(self.bucket(h));
             }
             let mut h = FNV_OFFSET ^ WORD_SEED;
             for (n, word) in words[i..].iter().map(word).take(hi).enumerate() {
@@ -218,7 +239,7 @@ impl FeatureConfig {
                 }
                 h = step(h, 0x100); // word boundary, outside the byte range
                 if n + 1 >= lo {
-                    out.push(self.bucket(h));
+                    emit(self.bucket(h));
                 }
             }
         }

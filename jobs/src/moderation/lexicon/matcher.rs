@@ -12,7 +12,7 @@ use std::ops::Range;
 use aho_corasick::{AhoCorasick, MatchKind};
 
 use super::LexiconError;
-use crate::moderation::normalize::chars::is_cjk;
+use crate::moderation::normalize::chars::is_spaced_word_char;
 
 /// A phrase of the automaton and what it stands for.
 #[derive(Debug)]
@@ -92,8 +92,8 @@ impl<T> Matcher<T> {
 
 impl<T> Pattern<T> {
     fn new(text: String, meta: T) -> Pattern<T> {
-        let bounded_start = text.chars().next().is_some_and(is_word);
-        let bounded_end = text.chars().next_back().is_some_and(is_word);
+        let bounded_start = text.chars().next().is_some_and(is_spaced_word_char);
+        let bounded_end = text.chars().next_back().is_some_and(is_spaced_word_char);
         Pattern {
             text,
             meta,
@@ -102,20 +102,14 @@ impl<T> Pattern<T> {
         }
     }
 
-    /// Whether the match at `range` of `text` is not part of a longer word.
+    /// Whether the match at `range` of `text` is not part of a longer word. Han ideographs never
+    /// join a word ([`is_spaced_word_char`]): a Han phrase matches anywhere, and a Latin phrase
+    /// next to Han text (`加我wechat好吗`) is a word of its own.
     fn fits(&self, text: &str, range: &Range<usize>) -> bool {
         let before = text.get(..range.start).and_then(|s| s.chars().next_back());
         let after = text.get(range.end..).and_then(|s| s.chars().next());
-        let joined_before = self.bounded_start && before.is_some_and(is_word);
-        let joined_after = self.bounded_end && after.is_some_and(is_word);
+        let joined_before = self.bounded_start && before.is_some_and(is_spaced_word_char);
+        let joined_after = self.bounded_end && after.is_some_and(is_spaced_word_char);
         !(joined_before || joined_after)
     }
-}
-
-/// A letter or digit of a script that separates words with spaces: Latin after normalisation, but
-/// also Cyrillic, Greek, kana, Hangul... Han ideographs are not: Chinese puts no space around a
-/// word, so a Han phrase matches anywhere and a Latin phrase next to Han text (`加我wechat好吗`)
-/// is a word of its own.
-fn is_word(c: char) -> bool {
-    c.is_alphanumeric() && !is_cjk(c)
 }

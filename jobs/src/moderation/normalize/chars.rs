@@ -126,6 +126,40 @@ pub fn is_cjk(c: char) -> bool {
         | '\u{F900}'..='\u{FAFF}' | '\u{20000}'..='\u{2FA1F}')
 }
 
+/// A letter or digit (`char::is_alphanumeric`), with the two common cases answered without
+/// Unicode's tables: ASCII, and the two Han blocks every code point of which is a letter (CJK
+/// Unified Ideographs and Extension A). Chat in Chinese is mostly those, and the table lookup was
+/// the normaliser's largest cost per character.
+pub fn is_letter_or_digit(c: char) -> bool {
+    if c.is_ascii() {
+        c.is_ascii_alphanumeric()
+    } else {
+        matches!(c, '\u{3400}'..='\u{4DBF}' | '\u{4E00}'..='\u{9FFF}') || c.is_alphanumeric()
+    }
+}
+
+/// A letter or digit of a script that separates words with spaces: Latin after normalisation, but
+/// also Cyrillic, Greek, kana, Hangul... Han ideographs are not: Chinese puts no space around a
+/// word. Han is ruled out before the Unicode tables are consulted.
+pub fn is_spaced_word_char(c: char) -> bool {
+    if c.is_ascii() {
+        c.is_ascii_alphanumeric()
+    } else {
+        !is_cjk(c) && c.is_alphanumeric()
+    }
+}
+
+/// The ASCII character a full-width form (`！` to `～`, U+FF01..=U+FF5E) stands for: exactly what
+/// compatibility decomposition gives, without its table lookup. Chinese punctuation (`，`, `？`,
+/// `！`) is in this block, so the normaliser meets it every few characters.
+pub fn full_width_ascii(c: char) -> Option<char> {
+    if ('\u{FF01}'..='\u{FF5E}').contains(&c) {
+        char::from_u32(u32::from(c) - 0xFEE0)
+    } else {
+        None
+    }
+}
+
 /// The digit a Chinese numeral character stands for when it spells a number digit by digit (as in
 /// `一三八`), including the financial forms and the spoken `幺` (1) and `两` (2).
 pub fn chinese_digit(c: char) -> Option<char> {
@@ -226,6 +260,30 @@ mod tests {
         assert_eq!(fold("加\u{200B}微\u{FEFF}信\u{FE0F}"), "加微信");
         assert_eq!(fold("한국어"), "한국어");
         assert_eq!(fold("中文不变"), "中文不变");
+    }
+
+    #[test]
+    fn the_fast_letter_tests_agree_with_the_unicode_tables() {
+        let every = (0..=0x3_FFFFu32).filter_map(char::from_u32);
+        for c in every {
+            assert_eq!(is_letter_or_digit(c), c.is_alphanumeric(), "{c:?}");
+            assert_eq!(
+                is_spaced_word_char(c),
+                c.is_alphanumeric() && !is_cjk(c),
+                "{c:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn full_width_forms_fold_like_the_decomposition_says() {
+        for c in '\u{FF01}'..='\u{FF5E}' {
+            let ascii = full_width_ascii(c).map(|a| a.to_ascii_lowercase());
+            assert_eq!(ascii.map(String::from), Some(fold(&c.to_string())), "{c:?}");
+        }
+        assert_eq!(full_width_ascii('\u{FF00}'), None);
+        assert_eq!(full_width_ascii('\u{FF5F}'), None);
+        assert_eq!(full_width_ascii('a'), None);
     }
 
     #[test]

@@ -22,7 +22,10 @@ pub mod chars;
 
 use std::ops::Range;
 
-use chars::{chinese_digit, english_digit, fold_char, is_cjk, is_spacer};
+use chars::{
+    chinese_digit, english_digit, fold_char, full_width_ascii, is_cjk, is_letter_or_digit,
+    is_spacer,
+};
 
 /// One character of the normalised text and the original bytes it stands for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,7 +37,7 @@ struct Unit {
 
 impl Unit {
     fn word(self) -> bool {
-        self.ch.is_alphanumeric()
+        is_letter_or_digit(self.ch)
     }
 }
 
@@ -95,42 +98,52 @@ pub fn normalize(input: &str) -> Normalized {
     Normalized { text, spans }
 }
 
-/// Step 1: per-character folding and white-space collapsing.
+/// Step 1: per-character folding and white-space collapsing. ASCII, Han ideographs and full-width
+/// forms, most of what members write, take a direct path; only other characters go through
+/// [`fold_char`].
 fn fold(input: &str) -> Vec<Unit> {
     let mut units: Vec<Unit> = Vec::with_capacity(input.len());
     let (mut scratch, mut folded) = (Vec::new(), Vec::new());
     for (i, c) in input.char_indices() {
         let (start, end) = (i as u32, (i + c.len_utf8()) as u32);
-        folded.clear();
         if c.is_whitespace() {
-            folded.push(' ');
+            push_folded(&mut units, ' ', start, end);
         } else if c.is_ascii() {
             if !c.is_ascii_control() {
-                folded.push(c.to_ascii_lowercase());
+                push_folded(&mut units, c.to_ascii_lowercase(), start, end);
             }
         } else if is_cjk(c) {
-            folded.push(c);
+            push_folded(&mut units, c, start, end);
+        } else if let Some(ascii) = full_width_ascii(c) {
+            push_folded(&mut units, ascii.to_ascii_lowercase(), start, end);
         } else if !c.is_control() {
+            folded.clear();
             fold_char(c, &mut scratch, &mut folded);
-        }
-        for &ch in &folded {
-            if ch == ' ' {
-                match units.last_mut() {
-                    None => continue,
-                    Some(last) if last.ch == ' ' => {
-                        last.end = end;
-                        continue;
-                    }
-                    Some(_) => {}
-                }
+            for &ch in &folded {
+                push_folded(&mut units, ch, start, end);
             }
-            units.push(Unit { ch, start, end });
         }
     }
     if units.last().is_some_and(|u| u.ch == ' ') {
         units.pop();
     }
     units
+}
+
+/// Appends one folded character; a space at the start or after a space only widens the span of
+/// the space before it.
+fn push_folded(units: &mut Vec<Unit>, ch: char, start: u32, end: u32) {
+    if ch == ' ' {
+        match units.last_mut() {
+            None => return,
+            Some(last) if last.ch == ' ' => {
+                last.end = end;
+                return;
+            }
+            Some(_) => {}
+        }
+    }
+    units.push(Unit { ch, start, end });
 }
 
 /// Step 2: numbers spelled with Chinese numerals or English digit words become ASCII digits.
