@@ -57,15 +57,12 @@ impl BucketCounter {
     fn grow(&mut self) {
         let wanted = (self.slots.len() * 2).max(64);
         let old = std::mem::replace(&mut self.slots, vec![(0, 0); wanted]);
-        for i in self.filled.iter_mut() {
-            let entry = old[*i as usize];
-            let mask = wanted - 1;
-            let mut j = (entry.0 as usize) & mask;
-            while self.slots[j].1 != 0 {
-                j = (j + 1) & mask;
-            }
+        for k in 0..self.filled.len() {
+            let entry = old[self.filled[k] as usize];
+            // the buckets are distinct, so each probe ends at a free slot
+            let j = self.probe(entry.0);
             self.slots[j] = entry;
-            *i = j as u32;
+            self.filled[k] = j as u32;
         }
     }
 }

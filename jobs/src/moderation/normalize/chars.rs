@@ -128,8 +128,8 @@ pub fn is_cjk(c: char) -> bool {
 
 /// A letter or digit (`char::is_alphanumeric`), with the two common cases answered without
 /// Unicode's tables: ASCII, and the two Han blocks every code point of which is a letter (CJK
-/// Unified Ideographs and Extension A). Chat in Chinese is mostly those, and the table lookup was
-/// the normaliser's largest cost per character.
+/// Unified Ideographs and Extension A). Chat in Chinese is mostly those, and the normaliser asks
+/// this several times per character.
 pub fn is_letter_or_digit(c: char) -> bool {
     if c.is_ascii() {
         c.is_ascii_alphanumeric()
@@ -142,11 +142,7 @@ pub fn is_letter_or_digit(c: char) -> bool {
 /// also Cyrillic, Greek, kana, Hangul... Han ideographs are not: Chinese puts no space around a
 /// word. Han is ruled out before the Unicode tables are consulted.
 pub fn is_spaced_word_char(c: char) -> bool {
-    if c.is_ascii() {
-        c.is_ascii_alphanumeric()
-    } else {
-        !is_cjk(c) && c.is_alphanumeric()
-    }
+    !is_cjk(c) && is_letter_or_digit(c)
 }
 
 /// The ASCII character a full-width form (`！` to `～`, U+FF01..=U+FF5E) stands for: exactly what
