@@ -40,6 +40,10 @@ pub struct Config {
     /// The moderation job.
     #[serde(default)]
     pub moderation: crate::moderation::job::ModerationJobConfig,
+    /// The file this configuration was loaded from (not a key of it): a run watches it and takes up
+    /// changes of `[moderation.lexicons]` without a restart.
+    #[serde(skip)]
+    pub loaded_from: Option<PathBuf>,
 }
 
 /// `[runtime]`.
@@ -134,22 +138,39 @@ pub fn load(
         set_path(&mut merged, &path, parse_env_value(&raw));
         from_env.insert((path.join("."), name));
     }
-    let config: Config = serde_path_to_error::deserialize(Value::Table(merged)).map_err(|e| {
-        let key = e.path().to_string();
-        let origin = from_env
-            .iter()
-            .find(|(k, _)| key == *k || key.starts_with(&format!("{k}.")) || k.starts_with(&key))
-            .map(|(_, var)| format!("environment variable {var}"))
-            .or(file_origin.clone())
-            .unwrap_or_else(|| "the embedded defaults".to_string());
-        ConfigError::Key {
-            key,
-            origin,
-            message: e.into_inner().to_string(),
-        }
-    })?;
+    let mut config: Config =
+        serde_path_to_error::deserialize(Value::Table(merged)).map_err(|e| {
+            let key = e.path().to_string();
+            let origin = from_env
+                .iter()
+                .find(|(k, _)| {
+                    key == *k || key.starts_with(&format!("{k}.")) || k.starts_with(&key)
+                })
+                .map(|(_, var)| format!("environment variable {var}"))
+                .or(file_origin.clone())
+                .unwrap_or_else(|| "the embedded defaults".to_string());
+            ConfigError::Key {
+                key,
+                origin,
+                message: e.into_inner().to_string(),
+            }
+        })?;
     config.validate()?;
+    config.loaded_from = file.map(Path::to_path_buf);
     Ok(config)
+}
+
+/// Re-reads `[moderation.lexicons]` from `file` the way [`load`] reads it (defaults, the file, then
+/// the environment as it is at the time of the call): what a running job's lexicons reload from.
+pub fn lexicon_loader(file: PathBuf) -> crate::moderation::lexicon::ConfigLoader {
+    Box::new(move || {
+        load(Some(&file), std::env::vars())
+            .map(|config| config.moderation.lexicons)
+            .map_err(|e| crate::moderation::lexicon::LexiconError::Config {
+                path: file.clone(),
+                message: e.to_string(),
+            })
+    })
 }
 
 impl Config {

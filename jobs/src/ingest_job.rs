@@ -126,6 +126,10 @@ pub fn run(
     let moderation = match config.moderation.enabled {
         true => Some(Arc::new(ModerationRun::prepare(
             &moderation_config,
+            config
+                .loaded_from
+                .clone()
+                .map(|file| (file.clone(), crate::config::lexicon_loader(file))),
             &layout.root,
             checkpoint.as_ref().map(|c| ResumePoint {
                 epoch_ms: epoch_ms(c.epoch),
@@ -241,7 +245,6 @@ pub fn run(
             // every output (the lake's included) gets the stored text only.
             let moderation = moderation.map(|(scanner, state)| {
                 let ends = RunEnd {
-                    stop: Arc::clone(&stop),
                     lateness_ms: settings_lateness,
                 };
                 moderation_outputs(records.clone(), scanner, state, ends, Arc::clone(&metrics))

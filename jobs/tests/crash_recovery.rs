@@ -1,5 +1,6 @@
-//! Restarts lose and duplicate nothing: a run killed with SIGKILL at random points and started again
-//! on the same data directory ends with exactly the lake an undisturbed run writes.
+//! Restarts lose and duplicate nothing: a run killed with SIGKILL, or stopped with SIGTERM, at random
+//! points and started again on the same data directory ends with exactly the lake (and serving
+//! tables) an undisturbed run writes.
 #![allow(clippy::unwrap_used)]
 
 mod common;
@@ -37,8 +38,45 @@ fn committed_files(data: &std::path::Path) -> usize {
     lake_files(data).0.len()
 }
 
+/// How a run is interrupted.
+#[derive(Clone, Copy, Debug)]
+enum Interrupt {
+    /// A crash: nothing runs after it.
+    Kill,
+    /// A clean stop: the run commits what it read and exits 0.
+    Term,
+}
+
+impl Interrupt {
+    /// Interrupts `child`; returns whether it was still running.
+    fn send(self, mut child: Child) -> bool {
+        if child.try_wait().unwrap().is_some() {
+            return false;
+        }
+        match self {
+            Interrupt::Kill => {
+                child.kill().unwrap();
+                child.wait().unwrap();
+            }
+            Interrupt::Term => stop_with_sigterm(child),
+        }
+        true
+    }
+}
+
 #[test]
 fn sigkill_at_random_points_then_restart_writes_every_event_exactly_once() {
+    interrupted_runs_end_as_an_undisturbed_run(Interrupt::Kill);
+}
+
+/// A stop by signal commits the run's final state; the next run must stamp what it reads at real
+/// times again (it once stamped everything at the last time there is, and lost it).
+#[test]
+fn sigterm_at_random_points_then_restart_writes_every_event_exactly_once() {
+    interrupted_runs_end_as_an_undisturbed_run(Interrupt::Term);
+}
+
+fn interrupted_runs_end_as_an_undisturbed_run(interrupt: Interrupt) {
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("events.jsonl");
     generate(400_000, 5, &input);
@@ -68,16 +106,14 @@ fn sigkill_at_random_points_then_restart_writes_every_event_exactly_once() {
             >> 33)
             % 150;
         std::thread::sleep(Duration::from_millis(extra));
-        if child.try_wait().unwrap().is_none() {
-            child.kill().unwrap();
+        if interrupt.send(child) {
             kills += 1;
         }
-        child.wait().unwrap();
-        eprintln!("round {round}: killed after first commit + {extra} ms (seed {seed})");
+        eprintln!("round {round}: {interrupt:?} after first commit + {extra} ms (seed {seed})");
     }
     assert!(
         kills >= 3,
-        "only {kills} runs were still going when killed; the input is too small to test crashes"
+        "only {kills} runs were still going when interrupted; the input is too small for this test"
     );
     let summary = run_file(&input, &data, &["--workers", "2"]);
     assert!(summary.contains("cohort run finished"), "{summary}");

@@ -214,3 +214,46 @@ fn two_workers_read_each_partition_once_and_equal_one_worker() {
     let (rows, distinct, _) = event_counts(&two);
     assert_eq!(rows, distinct);
 }
+
+/// A bounded run commits its final state; records produced after it must reach the lake in the next
+/// run (its final bound once covered every time, and the next run stamped what it read there and
+/// lost it).
+#[test]
+fn records_produced_after_a_bounded_run_arrive_with_the_next_run() {
+    let broker = Broker::shared();
+    let prefix = unique_prefix("more");
+    broker.topics(&prefix, 3);
+    let dir = tempfile::tempdir().unwrap();
+    let all = dir.path().join("events.jsonl");
+    generate(9_000, 31, &all);
+    let (first, second) = (dir.path().join("a.jsonl"), dir.path().join("b.jsonl"));
+    split_file(&all, 6_000, &first, &second);
+
+    let data = dir.path().join("data");
+    let bounded = || {
+        kafka_run(
+            &broker.brokers,
+            &prefix,
+            &data,
+            &["--exit-when-caught-up", "--workers", "2"],
+        )
+    };
+    python_produce(&broker.brokers, &prefix, &first);
+    ok(bounded());
+    let (rows_first, _, late_first) = event_counts(&data);
+    assert!(rows_first + late_first > 0, "the first run read nothing");
+    python_produce(&broker.brokers, &prefix, &second);
+    ok(bounded());
+
+    let reference = dir.path().join("reference");
+    run_file(&all, &reference, &["--workers", "1"]);
+    let (rows, distinct, late) = event_counts(&data);
+    let (ref_rows, _, ref_late) = event_counts(&reference);
+    assert_eq!(rows, distinct, "an event was written twice");
+    assert!(rows > rows_first, "the second run added no event");
+    assert_eq!(rows + late, ref_rows + ref_late, "an event was lost");
+    assert_eq!(
+        serving_offsets(&data),
+        end_offsets(&broker.brokers, &prefix)
+    );
+}

@@ -31,6 +31,18 @@ pub struct SplitState {
     /// up to `boundary`: every record read from here on was emitted at `boundary` or later.
     #[serde(default)]
     pub read_upto: u64,
+    /// Set on a split's last state of a run: the worker's capability when reading ended. The
+    /// split is committed up to this bound, not up to "every time" nor up to where other workers
+    /// had got when this state was staged: a later run over more input (a stopped run's rest, new
+    /// Kafka records, a grown file) starts its floor here, as this run would have gone on, and
+    /// stamps what it reads at the times this run would have given it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ended_at: Option<u64>,
+    /// Set with `ended_at` when reading ended because the run was stopped (SIGINT, SIGTERM), not
+    /// because the input did: then the worker's output is complete only below `ended_at`, and the
+    /// checkpoint's epoch stays there.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub stopped: bool,
 }
 
 /// Where a split resumes after a restart.

@@ -26,7 +26,35 @@ struct WorkerLog {
     /// Stagings that arrived ahead of their turn.
     early: BTreeMap<u64, Staged>,
     upto: Option<u64>,
+    /// Where the worker's capability stood when a stop ended its reading, once that is applied
+    /// (see [`WorkerLog::epoch_bound`]).
+    stopped_at: Option<u64>,
     progress: Vec<SplitState>,
+}
+
+impl WorkerLog {
+    /// Prepares the worker's states for applying a staging up to `upto` and returns the bound this
+    /// worker gives the checkpoint's epoch.
+    ///
+    /// A split's last state ([`SplitState::ended_at`]) is emitted at the worker's final capability
+    /// and says where reading ended; it moves to that bound, so the split's rule becomes (that
+    /// bound, the position reading ended at) whatever the staging's bound: once this worker's
+    /// capability is gone the frontier follows the other workers, and a staging's bound may be far
+    /// ahead of anything this worker would have emitted had it gone on.
+    ///
+    /// After a stop the worker's output is complete only below its final capability, so the epoch
+    /// stays there; a worker whose input ended is complete everywhere.
+    fn epoch_bound(&mut self, upto: u64) -> u64 {
+        for state in &mut self.progress {
+            if let Some(ended_at) = state.ended_at {
+                state.boundary = ended_at;
+                if state.stopped {
+                    self.stopped_at = Some(self.stopped_at.map_or(ended_at, |s| s.min(ended_at)));
+                }
+            }
+        }
+        self.stopped_at.map_or(upto, |stopped| stopped.min(upto))
+    }
 }
 
 /// Commits the stagings of all workers into `store`, starting from `checkpoint`, at most once per
@@ -94,15 +122,21 @@ pub fn commit<'s, S, A>(
                     activator.activate_after(interval - elapsed);
                     return;
                 }
+                // The epoch is the lowest bound: after a stop, where the slowest stopped worker's
+                // capability stood (a run that resumes there goes on as this one would have).
+                let mut epoch: Option<u64> = None;
                 for log in &mut logs {
-                    let Some(upto) = log.upto else { continue };
-                    apply_progress(&mut checkpoint, &mut log.progress, upto);
+                    let bound = match log.upto {
+                        Some(upto) => {
+                            let bound = log.epoch_bound(upto);
+                            apply_progress(&mut checkpoint, &mut log.progress, upto);
+                            bound
+                        }
+                        None => checkpoint.epoch,
+                    };
+                    epoch = Some(epoch.map_or(bound, |e| e.min(bound)));
                 }
-                checkpoint.epoch = logs
-                    .iter()
-                    .map(|l| l.upto.unwrap_or(checkpoint.epoch))
-                    .min()
-                    .unwrap_or(checkpoint.epoch);
+                checkpoint.epoch = epoch.unwrap_or(checkpoint.epoch);
                 let rows = files.iter().map(|f| f.rows).sum();
                 let Some(store) = store.as_mut() else {
                     panic!(
@@ -128,6 +162,11 @@ pub fn commit<'s, S, A>(
     );
 }
 
+/// Orders a split's states by how far they go: bound, then read position, then the last state.
+fn later_key(state: &SplitState) -> (u64, u64, bool) {
+    (state.boundary, state.read_upto, state.ended_at.is_some())
+}
+
 /// Brings every split of one worker up to the bound `upto`. The resume point comes from the split's
 /// latest state with a boundary at or below `upto` (or stays as it is when there is none: the state
 /// holds for every bound up to the next one). Where the split stops being sure that a record with a
@@ -137,13 +176,16 @@ fn apply_progress(checkpoint: &mut Checkpoint, progress: &mut Vec<SplitState>, u
     let mut best: BTreeMap<&str, &SplitState> = BTreeMap::new();
     let mut after: BTreeMap<&str, &SplitState> = BTreeMap::new();
     for state in progress.iter() {
-        let (map, better): (_, fn(u64, u64) -> bool) = if state.boundary <= upto {
-            (&mut best, |new, old| new > old)
+        let (map, better): (_, fn(&SplitState, &SplitState) -> bool) = if state.boundary <= upto {
+            // On a tie the later state, whatever order the states arrived in (states given in one
+            // activation may be delivered out of order): the one that read further, and of two
+            // that read as far, the split's last state, which covers everything read.
+            (&mut best, |new, old| later_key(new) > later_key(old))
         } else {
-            (&mut after, |new, old| new < old)
+            (&mut after, |new, old| new.boundary < old.boundary)
         };
         let slot = map.entry(state.split.as_str()).or_insert(state);
-        if better(state.boundary, slot.boundary) {
+        if better(state, slot) {
             *slot = state;
         }
     }
@@ -158,11 +200,24 @@ fn apply_progress(checkpoint: &mut Checkpoint, progress: &mut Vec<SplitState>, u
             (None, None) => continue,
         };
         let mut earlier = old.map(|o| o.earlier.clone()).unwrap_or_default();
-        let (committed_upto, uncommitted_from) = match old {
+        let last = best
+            .get(split)
+            .and_then(|s| s.ended_at.map(|e| (e, s.read_upto)));
+        let (committed_upto, uncommitted_from) = match (last, old) {
+            // The split's last state: reading ended there, at the worker's final capability. The
+            // old rule covers only positions before it, which are never read again (pruned below).
+            (Some((ended_at, read_upto)), _) => {
+                earlier.extend(old.map(SplitResume::latest_rule));
+                (ended_at, Some(read_upto))
+            }
             // A bound that does not move on keeps its position rule: records this run emitted at the
             // split's resumed bound (clamped up to it) lie after the old `uncommitted_from`.
-            Some(old) if old.committed_upto >= upto => (old.committed_upto, old.uncommitted_from),
-            _ => {
+            // (`u64::MAX` is a final bound of an older version, which stamped every later record
+            // there: it is replaced like any lower bound, and its rule kept as an earlier one.)
+            (None, Some(old)) if old.committed_upto >= upto && old.committed_upto != u64::MAX => {
+                (old.committed_upto, old.uncommitted_from)
+            }
+            (None, _) => {
                 // The old rule may be an earlier run's: what it covers stays committed. (A rule of
                 // this run is within the new one and is pruned.)
                 earlier.extend(old.map(SplitResume::latest_rule));
@@ -196,6 +251,18 @@ mod tests {
             position,
             max_ts_ms: Some(boundary as i64 * 1000),
             read_upto,
+            ended_at: None,
+            stopped: false,
+        }
+    }
+
+    /// A split's last state: reading ended at `position` with the worker's capability at `now`,
+    /// by a stop or because the input ended.
+    fn last(now: u64, position: u64, stopped: bool) -> SplitState {
+        SplitState {
+            ended_at: Some(now),
+            stopped,
+            ..state(u64::MAX, position, position)
         }
     }
 
@@ -222,6 +289,130 @@ mod tests {
         apply_progress(&mut checkpoint, &mut progress, 20);
         assert_eq!(checkpoint.splits["s"].uncommitted_from, Some(9));
         assert_eq!(checkpoint.splits["s"].position, 7);
+    }
+
+    /// Applies a worker's staging up to `upto` the way the committer does; returns the bound it
+    /// gives the epoch.
+    fn staging(checkpoint: &mut Checkpoint, upto: u64, progress: Vec<SplitState>) -> u64 {
+        let mut log = WorkerLog {
+            upto: Some(upto),
+            progress,
+            ..WorkerLog::default()
+        };
+        let bound = log.epoch_bound(upto);
+        apply_progress(checkpoint, &mut log.progress, upto);
+        bound
+    }
+
+    /// Applies a worker's last staging (every time); `epoch` is the bound it must give the epoch.
+    fn last_staging(checkpoint: &mut Checkpoint, epoch: u64, progress: Vec<SplitState>) {
+        assert_eq!(staging(checkpoint, u64::MAX, progress), epoch);
+    }
+
+    /// A split read to its end in the activation that started it: its start state and its last
+    /// state share the bound 0 and may arrive in either order.
+    #[test]
+    fn a_last_state_wins_over_a_state_of_the_same_bound_in_any_order() {
+        for reversed in [false, true] {
+            let mut checkpoint = Checkpoint::empty(1, "x".into());
+            let mut progress = vec![state(0, 0, 0), last(0, 90, false)];
+            if reversed {
+                progress.reverse();
+            }
+            last_staging(&mut checkpoint, u64::MAX, progress);
+            let r = &checkpoint.splits["s"];
+            assert_eq!(
+                (r.position, r.committed_upto, r.uncommitted_from),
+                (90, 0, Some(90)),
+                "reversed: {reversed}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_last_staging_commits_up_to_the_final_bound_not_every_time() {
+        let mut checkpoint = Checkpoint::empty(1, "x".into());
+        // The run was stopped (or its input ended) at read position 70, its capability at 42 after
+        // moving there at position 60 (records from 50 on were emitted at 42 or later).
+        last_staging(
+            &mut checkpoint,
+            42,
+            vec![state(30, 8, 12), state(42, 50, 60), last(42, 70, true)],
+        );
+        let r = &checkpoint.splits["s"];
+        assert_eq!(
+            (r.position, r.committed_upto, r.uncommitted_from),
+            (70, 42, Some(70))
+        );
+        // What the split reads after position 70 in a later run is not committed, whatever its time.
+        assert!(r.rules().iter().all(|rule| !rule.covers(70, 5)));
+        assert!(r.rules().iter().any(|rule| rule.covers(69, 41)));
+
+        // A run resumed from it whose input ends moves the bound on, and every time is complete;
+        // the old rule is within the new.
+        last_staging(
+            &mut checkpoint,
+            u64::MAX,
+            vec![state(42, 70, 70), state(50, 80, 85), last(50, 90, false)],
+        );
+        let r = &checkpoint.splits["s"];
+        assert_eq!(
+            (r.position, r.committed_upto, r.uncommitted_from),
+            (90, 50, Some(90))
+        );
+        assert!(r.earlier.is_empty());
+    }
+
+    /// A worker stopped at 42 while another, whose split is later in event time, had got to 900:
+    /// once the first worker's capability is gone the frontier follows the second, and its last
+    /// staging comes with the bound 900. Its split is still committed up to 42 only (the next run's
+    /// floor), and the epoch stays at 42, where its output ends.
+    #[test]
+    fn a_stopped_worker_staged_under_another_workers_bound_keeps_its_own() {
+        let mut checkpoint = Checkpoint::empty(2, "x".into());
+        let mut log = WorkerLog {
+            progress: vec![state(30, 8, 12), state(42, 50, 60), last(42, 70, true)],
+            ..WorkerLog::default()
+        };
+        assert_eq!(log.epoch_bound(900), 42);
+        apply_progress(&mut checkpoint, &mut log.progress, 900);
+        let r = &checkpoint.splits["s"];
+        assert_eq!(
+            (r.position, r.committed_upto, r.uncommitted_from),
+            (70, 42, Some(70))
+        );
+        assert!(r.earlier.is_empty());
+        assert!(log.progress.is_empty());
+        // Its final staging (every time) keeps the epoch there too.
+        assert_eq!(log.epoch_bound(u64::MAX), 42);
+    }
+
+    #[test]
+    fn a_final_bound_of_every_time_from_an_older_version_is_moved_down() {
+        let mut checkpoint = Checkpoint::empty(1, "x".into());
+        checkpoint.splits.insert(
+            "s".into(),
+            SplitResume {
+                position: 70,
+                max_ts_ms: None,
+                committed_upto: u64::MAX,
+                uncommitted_from: Some(70),
+                earlier: Vec::new(),
+            },
+        );
+        // The resumed run read from 70 to 90, stamping from time 0 on (no floor at `u64::MAX`).
+        last_staging(
+            &mut checkpoint,
+            12,
+            vec![state(0, 70, 70), state(12, 80, 85), last(12, 90, true)],
+        );
+        let r = &checkpoint.splits["s"];
+        assert_eq!(
+            (r.position, r.committed_upto, r.uncommitted_from),
+            (90, 12, Some(90))
+        );
+        // Replay starts at 90, past the old rule's reach: it is dropped.
+        assert!(r.earlier.is_empty());
     }
 
     #[test]

@@ -82,7 +82,14 @@ impl Reader {
             None => (Watermark::new(lateness_ms, None), Vec::new()),
         };
         // Output below the highest committed bound is complete: nothing more may be emitted there.
-        let committed_upto = committed.iter().map(|r| r.upto).max().unwrap_or(0);
+        // (Checkpoints of older versions end a finished split with the bound `u64::MAX`; stamping
+        // everything there would leave no later time to stage it at, so such a bound is no floor.)
+        let committed_upto = committed
+            .iter()
+            .map(|r| r.upto)
+            .filter(|&upto| upto != u64::MAX)
+            .max()
+            .unwrap_or(0);
         Ok(Reader {
             split,
             watermark,
@@ -114,6 +121,19 @@ impl Reader {
             position,
             max_ts_ms,
             read_upto: self.split.position(),
+            ended_at: None,
+            stopped: false,
+        }
+    }
+
+    /// The split's last state of this run, when the worker's capability `now` is dropped (because
+    /// the run was `stopped`, or the input ended): every record read so far is emitted, so it
+    /// resumes where reading stopped.
+    fn last_state(&mut self, now: u64, stopped: bool) -> SplitState {
+        SplitState {
+            ended_at: Some(now),
+            stopped,
+            ..self.state_for(u64::MAX)
         }
     }
 }
@@ -156,7 +176,8 @@ pub fn ingest<'s>(
                 }
             }
             let now = *cap.time();
-            if settings.stop.load(Ordering::Relaxed) {
+            let stopping = settings.stop.load(Ordering::Relaxed);
+            if stopping {
                 readers.iter_mut().for_each(|r| r.done = true);
                 discovery = None;
             }
@@ -195,10 +216,13 @@ pub fn ingest<'s>(
             let grows = discovery.as_ref().is_some_and(|d| d.grows());
             let next = next_capability(&readers, grows, now, &settings);
             if next != Some(now) {
-                let boundary = next.unwrap_or(u64::MAX);
                 let mut session = output.session(&*cap);
                 for reader in readers.iter_mut() {
-                    session.give(Record::Progress(reader.state_for(boundary)));
+                    let state = match next {
+                        Some(boundary) => reader.state_for(boundary),
+                        None => reader.last_state(now, stopping),
+                    };
+                    session.give(Record::Progress(state));
                 }
             }
             match next {

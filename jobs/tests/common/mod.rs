@@ -31,6 +31,21 @@ pub fn ok(mut cmd: Command) -> Output {
     out
 }
 
+/// Stops a running `cohort` with SIGTERM (a clean stop: it commits what it read) and checks that it
+/// exits 0.
+pub fn stop_with_sigterm(mut child: std::process::Child) {
+    let sent = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success(), "kill -TERM failed");
+    let exit = child.wait().unwrap();
+    assert!(
+        exit.success(),
+        "cohort stopped by SIGTERM exited with {exit}"
+    );
+}
+
 /// Writes `events` generated events with `seed` to `path`.
 pub fn generate(events: u64, seed: u64, path: &Path) {
     let mut cmd = cohort();

@@ -35,13 +35,15 @@ enum Routed {
     Contribution(i64, i64, Contribution),
     /// (target worker, latest event ms).
     Latest(u64, i64),
+    /// (target worker): a stop ended one worker's reading.
+    Stopped(u64),
 }
 
 impl Routed {
     fn target(&self) -> u64 {
         match self {
             Routed::Contribution(_, _, c) => series_hash(&c.key),
-            Routed::Latest(worker, _) => *worker,
+            Routed::Latest(worker, _) | Routed::Stopped(worker) => *worker,
         }
     }
 }
@@ -50,8 +52,10 @@ impl Routed {
 /// worker's resumed `state`.
 ///
 /// When a bounded input ends, the hours its last events' watermark has passed close too (as if the
-/// frontier had moved once more); when the run ends because `stop` was set (SIGINT, SIGTERM), they
-/// stay open for the next run, which may still bring their events.
+/// frontier had moved once more). When a stop (SIGINT, SIGTERM, `stop` set) ends a worker's reading,
+/// no hour closes any more in this run: the frontier then follows the workers still reading, past
+/// hours the stopped one may still bring events for. They stay open for the next run, which
+/// rebuilds them from the lake.
 pub fn activity_outputs<'s>(
     records: Stream<'s, u64, Vec<Record>>,
     state: WorkerSeries,
@@ -69,6 +73,11 @@ pub fn activity_outputs<'s>(
                     let mut session = output.session(&cap);
                     let before = latest;
                     for record in data.iter() {
+                        if let Record::Progress(split) = record
+                            && split.stopped
+                        {
+                            session.give_iterator((0..peers).map(Routed::Stopped));
+                        }
                         if let Record::Event(e) = record {
                             latest = latest.max(e.ts_ms);
                             let hour = hour_of(e.ts_ms);
@@ -92,6 +101,7 @@ pub fn activity_outputs<'s>(
         move |initial, _| {
             let mut held = Some(initial);
             let mut state = Some(state);
+            let mut stopping = false;
             move |(input, frontier), output| {
                 let Some(series) = state.as_mut() else {
                     input.for_each(|_, _| {});
@@ -106,6 +116,7 @@ pub fn activity_outputs<'s>(
                                 }
                             }
                             Routed::Latest(_, ts_ms) => series.saw(ts_ms),
+                            Routed::Stopped(_) => stopping = true,
                         }
                     }
                 });
@@ -116,17 +127,12 @@ pub fn activity_outputs<'s>(
                             return;
                         }
                         cap.downgrade(&upto);
-                        if upto == u64::MAX {
-                            // The last time there is: a run resumed after one whose final commit
-                            // covered every time stamps all it reads here. No hour closes by
-                            // this frontier (closing every hour up to the end of time zero-fills
-                            // without bound); they close when the input ends.
-                            Vec::new()
-                        } else {
-                            series.close_before(second_start_ms(upto))
+                        if stopping {
+                            return;
                         }
+                        series.close_before(second_start_ms(upto))
                     }
-                    None if stop.load(Ordering::SeqCst) => Vec::new(),
+                    None if stopping || stop.load(Ordering::SeqCst) => Vec::new(),
                     None => series.close_at_end(),
                 };
                 if !outputs.is_empty() {

@@ -21,8 +21,7 @@ mod resume;
 pub mod scan;
 
 use std::collections::BTreeMap;
-use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use cohort_pipeline::{Metrics, Record};
@@ -38,7 +37,7 @@ use timely::dataflow::operators::vec::Map;
 
 use crate::moderation::classifier::features::Scratch;
 use crate::moderation::flood::{ChatSignal, FloodDetector};
-use crate::moderation::lexicon::ReloadableLexicons;
+use crate::moderation::lexicon::{ConfigLoader, ReloadableLexicons};
 use crate::moderation::payments::PaymentDetector;
 use crate::moderation::stable_hash::{FNV_OFFSET, mix, step};
 use book::{AlertBook, VerdictEffect};
@@ -73,14 +72,20 @@ pub struct ModerationRun {
 
 impl ModerationRun {
     /// Builds the lexicons, loads the models and, when resuming, reads the lake back and shares it
-    /// out among `workers` owners.
+    /// out among `workers` owners. With a `config_file` (and the loader that reads
+    /// `[moderation.lexicons]` from it), the lexicons are rebuilt when that file changes, not only
+    /// when their own files do.
     pub fn prepare(
         config: &ModerationJobConfig,
+        config_file: Option<(PathBuf, ConfigLoader)>,
         lake_root: &Path,
         resume: Option<ResumePoint>,
         workers: usize,
     ) -> Result<ModerationRun, StartError> {
-        let lexicons = Arc::new(ReloadableLexicons::new(config.lexicons.clone())?);
+        let lexicons = Arc::new(match config_file {
+            Some((path, loader)) => ReloadableLexicons::with_config_file(path, loader)?,
+            None => ReloadableLexicons::new(config.lexicons.clone())?,
+        });
         let classifiers = config
             .classifiers
             .iter()
@@ -283,15 +288,16 @@ enum ToOwner {
     Item(Routed),
     /// (target worker, latest event ms).
     Latest(u64, i64),
+    /// (target worker, the capability at which a stop ended one worker's reading).
+    Stopped(u64, u64),
 }
 
-/// How a run's end is judged: whether it was stopped (then nothing more closes), and the allowed
-/// lateness (the watermark is the latest event time less it).
+/// How a run's end is judged. Whether it was stopped comes with the input (the splits' last
+/// states say so, and the committer reads the same flag), so the owners and the checkpoint agree.
 #[derive(Debug, Clone)]
 pub struct RunEnd {
-    /// Set when the run is stopped early (SIGINT, SIGTERM).
-    pub stop: Arc<AtomicBool>,
-    /// `runtime.allowed_lateness_ms`.
+    /// `runtime.allowed_lateness_ms`: when the input ended, the watermark is the latest event time
+    /// less it.
     pub lateness_ms: i64,
 }
 
@@ -320,7 +326,17 @@ pub fn moderation_outputs<'s>(
                     let mut session = output.session(&cap);
                     let before = latest;
                     for record in data.drain(..) {
-                        let Record::Event(e) = record else { continue };
+                        let e = match record {
+                            Record::Event(e) => e,
+                            Record::Progress(split) => {
+                                if let (Some(end), true) = (split.ended_at, split.stopped) {
+                                    let to_all = (0..peers).map(|w| ToOwner::Stopped(w, end));
+                                    session.give_iterator(to_all);
+                                }
+                                continue;
+                            }
+                            _ => continue,
+                        };
                         latest = latest.max(e.ts_ms);
                         let item = match &e.payload {
                             Payload::Chat(chat) => {
@@ -348,7 +364,7 @@ pub fn moderation_outputs<'s>(
     let alerts = routed.unary_frontier::<CapacityContainerBuilder<Vec<Record>>, _, _, _>(
         Exchange::new(move |r: &ToOwner| match r {
             ToOwner::Item(item) => community_hash(item.community()) % peers.max(1),
-            ToOwner::Latest(worker, _) => *worker,
+            ToOwner::Latest(worker, _) | ToOwner::Stopped(worker, _) => *worker,
         }),
         "ModerationAlerts",
         move |initial, _| {
@@ -356,6 +372,9 @@ pub fn moderation_outputs<'s>(
             let mut state = Some(state);
             let mut pending: BTreeMap<u64, Vec<Routed>> = BTreeMap::new();
             let mut latest = i64::MIN;
+            // The lowest capability at which a stop ended a worker's reading: the epoch this run
+            // commits last. Once set the run is stopping, and the owner waits for the end.
+            let mut stopped: Option<u64> = None;
             if let Some(owner) = state.as_mut() {
                 for item in std::mem::take(&mut owner.resumed) {
                     let second = u64::try_from(item.ts_ms().max(0) / 1000).unwrap_or(0);
@@ -371,6 +390,9 @@ pub fn moderation_outputs<'s>(
                                 match item {
                                     ToOwner::Item(item) => slot.push(item),
                                     ToOwner::Latest(_, ts) => latest = latest.max(ts),
+                                    ToOwner::Stopped(_, end) => {
+                                        stopped = Some(stopped.map_or(end, |e| e.min(end)));
+                                    }
                                 }
                             }
                         }
@@ -383,27 +405,40 @@ pub fn moderation_outputs<'s>(
                 if upto.is_some_and(|u| u <= *cap.time()) {
                     return;
                 }
-                let ready = match upto {
-                    Some(u) => {
+                // A stopping run's frontier no longer follows the input: a worker that stopped
+                // reading let go of its capability, and the frontier jumps to where the others
+                // are. So nothing is taken or closed until the end.
+                let stopped_at = stopped.map(second_start_ms);
+                let ready = match (upto, stopped_at) {
+                    (Some(_), Some(_)) => BTreeMap::new(),
+                    (Some(u), None) => {
                         let later = pending.split_off(&u);
                         std::mem::replace(&mut pending, later)
                     }
-                    None => std::mem::take(&mut pending),
+                    (None, _) => std::mem::take(&mut pending),
                 };
                 let mut items: Vec<Routed> = ready.into_values().flatten().collect();
                 sort_routed(&mut items);
+                if let Some(epoch_ms) = stopped_at {
+                    // A stopped run commits the epoch where the slowest stopped worker's reading
+                    // ended; the next run takes what the lake holds before it as done and what
+                    // lies at or after it afresh (see `resume`). So this run takes exactly the
+                    // former, and its clocks stop just below the epoch, where the next run's start.
+                    items.retain(|item| item.ts_ms() < epoch_ms);
+                }
                 for item in items {
                     owner.take(item, &metrics);
                 }
-                match upto {
-                    Some(u) => owner.advance_to(second_start_ms(u)),
+                match (upto, stopped_at) {
+                    (Some(u), None) => owner.advance_to(second_start_ms(u)),
+                    (Some(_), Some(_)) => {}
+                    (None, Some(epoch_ms)) => owner.advance_to(epoch_ms - 1),
                     // A bounded input ended: the watermark its last events give closes what it
-                    // passed, the same in every run however the frontier moved on the way. A run
-                    // stopped early leaves that to the next run.
-                    None if latest > i64::MIN && !ends.stop.load(Ordering::SeqCst) => {
+                    // passed, the same in every run however the frontier moved on the way.
+                    (None, None) if latest > i64::MIN => {
                         owner.advance_to(latest.saturating_sub(ends.lateness_ms));
                     }
-                    None => {}
+                    (None, None) => {}
                 }
                 let changes = owner.book.drain_changes();
                 if !changes.is_empty() {
