@@ -104,7 +104,7 @@ pub(crate) fn serve(args: ServeArgs) -> Result<()> {
             );
         }
         http::serve(listener, config, shutdown).await?;
-        Ok(())
+        Ok::<(), anyhow::Error>(())
     })
 }
 

@@ -70,9 +70,9 @@ impl FromRequestParts<Arc<App>> for Caller {
                 (Caller::Anonymous, format!("client {client}"))
             }
             Access::Tokens(tokens) => {
-                let entry = tokens.verify(bearer(parts)?).ok_or_else(|| {
-                    ApiError::unauthorized("the bearer token is not valid")
-                })?;
+                let entry = tokens
+                    .verify(bearer(parts)?)
+                    .ok_or_else(|| ApiError::unauthorized("the bearer token is not valid"))?;
                 let bucket = format!("token {}", entry.id);
                 (Caller::Token(entry), bucket)
             }

@@ -93,10 +93,7 @@ impl ApiError {
         let mut e = ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
             "rate_limited",
-            format!(
-                "rate limit exceeded; retry in {:.3} s",
-                wait.as_secs_f64()
-            ),
+            format!("rate limit exceeded; retry in {:.3} s", wait.as_secs_f64()),
         );
         e.retry_after = Some(wait);
         e

@@ -145,9 +145,7 @@ fn schemas() -> Value {
 /// The whole document.
 pub fn document() -> Value {
     let c = || path_param("c", "Community id.");
-    let public = |summary: &str, responses: Value| {
-        json!({"get": {"summary": summary, "security": [], "responses": responses}})
-    };
+    let public = |summary: &str, responses: Value| json!({"get": {"summary": summary, "security": [], "responses": responses}});
     let mut paths = serde_json::Map::new();
     let mut add = |route: &str, item: Value| {
         paths.insert(route.to_string(), item);
@@ -177,8 +175,16 @@ pub fn document() -> Value {
             "forecasts",
             vec![
                 c(),
-                query_param("metric", "Only this metric (e.g. `messages`, `revenue:CNY`).", json!({"type": "string"})),
-                query_param("channel", "Only this channel; empty for the community-wide series.", json!({"type": "string"})),
+                query_param(
+                    "metric",
+                    "Only this metric (e.g. `messages`, `revenue:CNY`).",
+                    json!({"type": "string"}),
+                ),
+                query_param(
+                    "channel",
+                    "Only this channel; empty for the community-wide series.",
+                    json!({"type": "string"}),
+                ),
             ],
             "Forecasts",
         ),
@@ -190,9 +196,21 @@ pub fn document() -> Value {
             "alerts",
             vec![
                 c(),
-                query_param("status", "Only open or only closed alerts.", json!({"type": "string", "enum": ["open", "closed"]})),
-                query_param("since", "Only alerts last seen at or after this time.", json!({"type": "string", "format": "date-time"})),
-                query_param("limit", "At most this many.", json!({"type": "integer", "minimum": 1, "maximum": MAX_K, "default": DEFAULT_LIMIT})),
+                query_param(
+                    "status",
+                    "Only open or only closed alerts.",
+                    json!({"type": "string", "enum": ["open", "closed"]}),
+                ),
+                query_param(
+                    "since",
+                    "Only alerts last seen at or after this time.",
+                    json!({"type": "string", "format": "date-time"}),
+                ),
+                query_param(
+                    "limit",
+                    "At most this many.",
+                    json!({"type": "integer", "minimum": 1, "maximum": MAX_K, "default": DEFAULT_LIMIT}),
+                ),
             ],
             "Alerts",
         ),

@@ -264,8 +264,8 @@ pub fn readiness(conn: &Connection) -> rusqlite::Result<Option<(i64, String)>> {
     for table in ["recommendations", "similar_items", "forecasts", "alerts"] {
         conn.prepare_cached(&format!("SELECT 1 FROM {table} LIMIT 0"))?;
     }
-    let mut stmt =
-        conn.prepare_cached("SELECT epoch, committed_at FROM checkpoints ORDER BY id DESC LIMIT 1")?;
+    let mut stmt = conn
+        .prepare_cached("SELECT epoch, committed_at FROM checkpoints ORDER BY id DESC LIMIT 1")?;
     let mut rows = stmt.query([])?;
     match rows.next()? {
         Some(r) => Ok(Some((r.get(0)?, r.get(1)?))),

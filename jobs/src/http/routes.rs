@@ -3,8 +3,8 @@
 
 use std::sync::Arc;
 
-use axum::extract::rejection::{PathRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, RawQuery, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -74,9 +74,6 @@ pub fn router(app: Arc<App>) -> Router {
         .with_state(app)
 }
 
-/// The query string of a request, as axum parses it (a malformed one becomes a 400 in [`Params`]).
-type RawQuery = Result<Query<Vec<(String, String)>>, QueryRejection>;
-
 /// `GET /v1/communities/{c}/members/{m}/recommendations?k=`.
 #[derive(Debug, Serialize)]
 struct Recommendations {
@@ -89,11 +86,11 @@ async fn recommendations(
     caller: Caller,
     State(app): State<Arc<App>>,
     path: Result<Path<(String, String)>, PathRejection>,
-    query: RawQuery,
+    RawQuery(query): RawQuery,
 ) -> Result<Json<Recommendations>, ApiError> {
     let (community, member) = two_ids(path, "m")?;
     caller.authorize(&community, Scope::Recs)?;
-    let k = Params::new(query, &["k"])?.k()?;
+    let k = Params::new(query.as_deref(), &["k"])?.k()?;
     let (c, m) = (community.clone(), member.clone());
     let rows = read(&app, move |conn| queries::recommendations(conn, &c, &m, k)).await?;
     if rows.is_empty() {
@@ -120,11 +117,11 @@ async fn similar(
     caller: Caller,
     State(app): State<Arc<App>>,
     path: Result<Path<(String, String)>, PathRejection>,
-    query: RawQuery,
+    RawQuery(query): RawQuery,
 ) -> Result<Json<SimilarItems>, ApiError> {
     let (community, item) = two_ids(path, "i")?;
     caller.authorize(&community, Scope::Recs)?;
-    let k = Params::new(query, &["k"])?.k()?;
+    let k = Params::new(query.as_deref(), &["k"])?.k()?;
     let (c, i) = (community.clone(), item.clone());
     let rows = read(&app, move |conn| queries::similar_items(conn, &c, &i, k)).await?;
     if rows.is_empty() {
@@ -150,11 +147,11 @@ async fn forecasts(
     caller: Caller,
     State(app): State<Arc<App>>,
     path: Result<Path<String>, PathRejection>,
-    query: RawQuery,
+    RawQuery(query): RawQuery,
 ) -> Result<Json<Forecasts>, ApiError> {
     let community = one_id(path)?;
     caller.authorize(&community, Scope::Forecasts)?;
-    let params = Params::new(query, &["metric", "channel"])?;
+    let params = Params::new(query.as_deref(), &["metric", "channel"])?;
     let metric = params.text("metric")?.map(str::to_string);
     let channel = params.text("channel")?.map(str::to_string);
     let c = community.clone();
@@ -179,11 +176,11 @@ async fn alerts(
     caller: Caller,
     State(app): State<Arc<App>>,
     path: Result<Path<String>, PathRejection>,
-    query: RawQuery,
+    RawQuery(query): RawQuery,
 ) -> Result<Json<Alerts>, ApiError> {
     let community = one_id(path)?;
     caller.authorize(&community, Scope::Alerts)?;
-    let params = Params::new(query, &["status", "since", "limit"])?;
+    let params = Params::new(query.as_deref(), &["status", "since", "limit"])?;
     let filter = AlertFilter {
         status: params.status()?,
         since: params.since()?,
@@ -241,7 +238,10 @@ async fn readyz(State(app): State<Arc<App>>) -> Response {
 /// `GET /metrics`: Prometheus text (no token: counts per route template carry no member data).
 async fn prometheus(State(app): State<Arc<App>>) -> Response {
     (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
         app.metrics.render(),
     )
         .into_response()

@@ -156,7 +156,9 @@ impl TokenEntry {
 
     /// Whether `secret` hashes to this entry's hash, compared in constant time.
     fn matches(&self, secret: &[u8; SECRET_BYTES]) -> bool {
-        salted_hash(&self.salt, secret).ct_eq(&self.hash).into()
+        salted_hash(&self.salt, secret)[..]
+            .ct_eq(&self.hash[..])
+            .into()
     }
 }
 
@@ -382,10 +384,7 @@ mod tests {
         assert_eq!(set.len(), 1);
         let entry = set.verify(&new.token).unwrap();
         assert!(entry.communities.allows("a") && !entry.communities.allows("c"));
-        assert_eq!(
-            entry.scopes,
-            BTreeSet::from([Scope::Recs, Scope::Alerts])
-        );
+        assert_eq!(entry.scopes, BTreeSet::from([Scope::Recs, Scope::Alerts]));
         // The line holds neither the token nor its secret.
         let secret = new.token.rsplit('_').next().unwrap();
         assert!(!new.entry.line().contains(secret));

@@ -11,9 +11,10 @@ pub fn template_of<'a>(doc: &'a Value, path: &str) -> Option<&'a str> {
     doc["paths"].as_object()?.keys().find_map(|template| {
         let parts: Vec<&str> = template.split('/').collect();
         let fits = parts.len() == segments.len()
-            && parts.iter().zip(&segments).all(|(t, s)| {
-                (t.starts_with('{') && t.ends_with('}') && !s.is_empty()) || t == s
-            });
+            && parts
+                .iter()
+                .zip(&segments)
+                .all(|(t, s)| (t.starts_with('{') && t.ends_with('}') && !s.is_empty()) || t == s);
         fits.then_some(template.as_str())
     })
 }
@@ -40,7 +41,12 @@ pub fn check_answer(
     if response.is_null() {
         // 405 (a method the route does not have) is common to every route and answered with Error.
         if status == 405 {
-            return validate(doc, &doc["components"]["schemas"]["Error"], &parse(body)?, "$");
+            return validate(
+                doc,
+                &doc["components"]["schemas"]["Error"],
+                &parse(body)?,
+                "$",
+            );
         }
         return Err(format!("{template}: status {status} is not documented"));
     }

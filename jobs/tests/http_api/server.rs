@@ -132,11 +132,10 @@ impl Server {
         let retry_after = header("retry-after");
         let text = response.body_mut().read_to_string().unwrap();
         let path = path_and_query.split('?').next().unwrap();
-        if !self.openapi.is_null() {
-            if let Err(e) = schema::check_answer(&self.openapi, path, status, &content_type, &text)
-            {
-                panic!("GET {path_and_query} → {status} does not match /openapi.json: {e}\n{text:.500}");
-            }
+        if !self.openapi.is_null()
+            && let Err(e) = schema::check_answer(&self.openapi, path, status, &content_type, &text)
+        {
+            panic!("{path_and_query} → {status} does not match /openapi.json: {e}\n{text:.500}");
         }
         let route = schema::template_of(&self.openapi, path)
             .map(str::to_string)
