@@ -14,7 +14,7 @@ pub struct Recommendation {
     pub item_id: String,
     /// Score (higher first).
     pub score: f64,
-    /// Why: `similar` (collaborative), `content`, `trending`, …
+    /// Why: the member's history item that contributed most, or `trending`.
     pub reason: String,
     /// The pipeline epoch that wrote the row.
     pub epoch: i64,
