@@ -14,12 +14,12 @@ use analysis::{
     plot_forecast, train_moderation,
 };
 mod serve_cli;
-use serve_cli::{ServeArgs, TokenCommand};
 use cohort_jobs::config::{self, Config};
 use cohort_jobs::{ingest_job, produce, query, summary};
 use cohort_pipeline::SourceSpec;
 use cohort_pipeline::generate::{Generator, GeneratorConfig};
 use cohort_pipeline::source::KafkaConfig;
+use serve_cli::{ServeArgs, TokenCommand};
 
 /// cohort: incremental streaming analytics and recommendations for paid-knowledge communities.
 #[derive(Parser)]
