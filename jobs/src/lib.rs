@@ -2,12 +2,14 @@
 //!
 //! Jobs wire `cohort-pipeline`'s sources and operators to `cohort-sinks`' lake and serving tables. This
 //! crate owns configuration ([`config`]), the ingest job ([`ingest_job`]), SQL over the lake
-//! ([`query`]) and the text the command line prints ([`summary`]). The binary in `main.rs` only parses
-//! arguments and calls in here, so tests and benchmarks drive the same code.
+//! ([`query`]), the HTTP API over the serving database ([`http`]) and the text the command line
+//! prints ([`summary`]). The binary in `main.rs` only parses arguments and calls in here, so tests
+//! and benchmarks drive the same code.
 
 pub mod config;
 mod csv_line;
 pub mod forecast;
+pub mod http;
 pub mod ingest_job;
 pub mod kafka_outputs;
 pub mod lake_replay;

@@ -13,11 +13,13 @@ use analysis::{
     EvalCommand, PlotCommand, TrainCommand, eval_forecast, eval_moderation, eval_pii, eval_recs,
     plot_forecast, train_moderation,
 };
+mod serve_cli;
 use cohort_jobs::config::{self, Config};
 use cohort_jobs::{ingest_job, produce, query, summary};
 use cohort_pipeline::SourceSpec;
 use cohort_pipeline::generate::{Generator, GeneratorConfig};
 use cohort_pipeline::source::KafkaConfig;
+use serve_cli::{ServeArgs, TokenCommand};
 
 /// cohort: incremental streaming analytics and recommendations for paid-knowledge communities.
 #[derive(Parser)]
@@ -48,6 +50,12 @@ enum Command {
     /// Draw a chart from the lake.
     #[command(subcommand)]
     Plot(PlotCommand),
+    /// Serve an existing serving database read-only over HTTP (JSON API with scoped bearer tokens,
+    /// /healthz, /readyz, /metrics, /openapi.json), without running the pipeline. See docs/http.md.
+    Serve(ServeArgs),
+    /// Manage the HTTP API's tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -190,6 +198,8 @@ fn main() -> Result<()> {
         Command::Eval(EvalCommand::Pii(args)) => eval_pii(&args),
         Command::Train(TrainCommand::Moderation(args)) => train_moderation(&args),
         Command::Plot(PlotCommand::Forecast(args)) => plot_forecast(&args),
+        Command::Serve(args) => serve_cli::serve(args),
+        Command::Token(TokenCommand::Create(args)) => serve_cli::token_create(&args),
     }
 }
 

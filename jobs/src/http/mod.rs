@@ -1,0 +1,86 @@
+//! The HTTP API (`cohort serve`): read-only JSON answers from the serving database, for backend
+//! services, behind scoped bearer tokens.
+//!
+//! - [`routes`]: the routes and handlers; [`queries`]: what they read; [`store`]: read-only,
+//!   pooled SQLite connections;
+//! - [`tokens`]: tokens and the tokens file (salted hashes only); [`auth`]: who is calling and
+//!   what it may read;
+//! - [`limits`]: per-token rate limits and the request body cap; [`metrics`]: Prometheus counts
+//!   and latency; [`openapi`]: the OpenAPI document; [`error`]: the JSON error answers.
+//!
+//! `docs/http.md` is the user's guide.
+
+pub mod auth;
+pub mod error;
+pub mod limits;
+pub mod metrics;
+pub mod openapi;
+pub mod params;
+pub mod queries;
+pub mod routes;
+pub mod store;
+pub mod tokens;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+pub use auth::Access;
+pub use limits::Limits;
+
+use limits::RateLimiter;
+use metrics::Metrics;
+use store::ServingDb;
+
+/// What `cohort serve` serves and how.
+#[derive(Debug)]
+pub struct ServeConfig {
+    /// The data directory whose `serving.db` is served.
+    pub data_dir: PathBuf,
+    /// Who may call.
+    pub access: Access,
+    /// Rate and size limits.
+    pub limits: Limits,
+}
+
+/// The state every request shares.
+#[derive(Debug)]
+pub struct App {
+    db: ServingDb,
+    access: Access,
+    limits: Limits,
+    limiter: RateLimiter,
+    metrics: Metrics,
+    /// The OpenAPI document, rendered once.
+    openapi: String,
+}
+
+impl App {
+    /// The state of a server with `config`.
+    pub fn new(config: ServeConfig) -> App {
+        App {
+            db: ServingDb::new(&config.data_dir.join("serving.db")),
+            limiter: RateLimiter::new(&config.limits),
+            access: config.access,
+            limits: config.limits,
+            metrics: Metrics::default(),
+            openapi: openapi::document().to_string(),
+        }
+    }
+}
+
+/// Serves `config` on `listener` until `shutdown` completes, then finishes the requests in flight.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    config: ServeConfig,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let router = routes::router(Arc::new(App::new(config)));
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+}

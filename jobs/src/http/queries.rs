@@ -1,0 +1,279 @@
+//! The API's reads of the serving tables (`sinks/src/serving/migrations.rs` defines them) and the
+//! JSON rows they answer with: the tables' own column names and values, so an API answer and a
+//! `SELECT` over the database say the same thing.
+
+use rusqlite::{Connection, Row, params};
+use serde::Serialize;
+
+/// One row of `recommendations` (a member's list, by rank).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Recommendation {
+    /// 1-based position in the member's list.
+    pub rank: i64,
+    /// The recommended item.
+    pub item_id: String,
+    /// Score (higher first).
+    pub score: f64,
+    /// Why: the member's history item that contributed most, or `trending`.
+    pub reason: String,
+    /// The pipeline epoch that wrote the row.
+    pub epoch: i64,
+    /// When the row was written, RFC 3339 UTC.
+    pub updated_at: String,
+}
+
+/// One row of `similar_items` (an item's neighbours, by rank).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SimilarItem {
+    /// 1-based position in the item's list.
+    pub rank: i64,
+    /// The similar item.
+    pub other_item_id: String,
+    /// Similarity (higher first).
+    pub score: f64,
+    /// The pipeline epoch that wrote the row.
+    pub epoch: i64,
+    /// When the row was written, RFC 3339 UTC.
+    pub updated_at: String,
+}
+
+/// One row of `forecasts` (one hour ahead of one series).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Forecast {
+    /// Channel of the series (empty: the whole community).
+    pub channel_id: String,
+    /// Metric of the series (`messages`, `views`, `revenue:CNY`, …).
+    pub metric: String,
+    /// Start of the forecast hour, RFC 3339 UTC.
+    pub hour: String,
+    /// Hours ahead of the last closed hour, from 1.
+    pub horizon: i64,
+    /// Expected value.
+    pub yhat: f64,
+    /// Lower bound of the 80% interval.
+    pub lo80: f64,
+    /// Upper bound of the 80% interval.
+    pub hi80: f64,
+    /// Lower bound of the 95% interval.
+    pub lo95: f64,
+    /// Upper bound of the 95% interval.
+    pub hi95: f64,
+    /// The model behind it.
+    pub model: String,
+    /// When the model was fitted, RFC 3339 UTC.
+    pub fitted_at: String,
+    /// The pipeline epoch that wrote the row.
+    pub epoch: i64,
+    /// When the row was written, RFC 3339 UTC.
+    pub updated_at: String,
+}
+
+/// One row of `alerts` (activity anomalies and moderation alerts share the table).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Alert {
+    /// Stable id.
+    pub alert_id: String,
+    /// `activity`, `pii`, `abuse`, `spam` or `fraud`.
+    pub kind: String,
+    /// The rule that fired.
+    pub rule: String,
+    /// Channel (empty: the whole community).
+    pub channel_id: String,
+    /// The member whose messages or payments fired a moderation rule (null for activity alerts).
+    pub member_id: Option<String>,
+    /// The metric of an activity alert (null for moderation alerts).
+    pub metric: Option<String>,
+    /// `minor`, `major` or `critical`.
+    pub severity: String,
+    /// How far outside the expectation (activity) or how strong the evidence (moderation).
+    pub score: f64,
+    /// `open` or `closed`.
+    pub status: String,
+    /// First sighting, RFC 3339 UTC.
+    pub first_seen: String,
+    /// Last sighting, RFC 3339 UTC.
+    pub last_seen: String,
+    /// Hours (activity) or findings (moderation) so far.
+    pub count: i64,
+    /// Observed value of the last hour (activity).
+    pub observed: Option<f64>,
+    /// Expected value of the last hour (activity).
+    pub expected: Option<f64>,
+    /// Lower bound of the 95% interval (activity).
+    pub lo95: Option<f64>,
+    /// Upper bound of the 95% interval (activity).
+    pub hi95: Option<f64>,
+    /// What was found, personal data redacted (moderation).
+    pub evidence: Option<String>,
+    /// When it closed, RFC 3339 UTC.
+    pub closed_at: Option<String>,
+    /// A moderator's verdict: `confirmed` or `dismissed`.
+    pub verdict: Option<String>,
+    /// The pipeline epoch that wrote the row.
+    pub epoch: i64,
+    /// When the row was written, RFC 3339 UTC.
+    pub updated_at: String,
+}
+
+/// Filters of the alerts route.
+#[derive(Debug, Clone, Default)]
+pub struct AlertFilter {
+    /// Only alerts with this status.
+    pub status: Option<&'static str>,
+    /// Only alerts last seen at or after this time (RFC 3339 UTC with milliseconds, the
+    /// table's own format, so text order is time order).
+    pub since: Option<String>,
+    /// At most this many, newest `last_seen` first.
+    pub limit: usize,
+}
+
+/// The first `k` recommendations of `member` in `community`, by rank.
+pub fn recommendations(
+    conn: &Connection,
+    community: &str,
+    member: &str,
+    k: usize,
+) -> rusqlite::Result<Vec<Recommendation>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT rank, item_id, score, reason, epoch, updated_at FROM recommendations
+         WHERE community_id = ?1 AND user_id = ?2 ORDER BY rank LIMIT ?3",
+    )?;
+    let rows = stmt.query_map(params![community, member, limit(k)], |r| {
+        Ok(Recommendation {
+            rank: r.get(0)?,
+            item_id: r.get(1)?,
+            score: r.get(2)?,
+            reason: r.get(3)?,
+            epoch: r.get(4)?,
+            updated_at: r.get(5)?,
+        })
+    })?;
+    rows.collect()
+}
+
+/// The first `k` items similar to `item` in `community`, by rank.
+pub fn similar_items(
+    conn: &Connection,
+    community: &str,
+    item: &str,
+    k: usize,
+) -> rusqlite::Result<Vec<SimilarItem>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT rank, other_item_id, score, epoch, updated_at FROM similar_items
+         WHERE community_id = ?1 AND item_id = ?2 ORDER BY rank LIMIT ?3",
+    )?;
+    let rows = stmt.query_map(params![community, item, limit(k)], |r| {
+        Ok(SimilarItem {
+            rank: r.get(0)?,
+            other_item_id: r.get(1)?,
+            score: r.get(2)?,
+            epoch: r.get(3)?,
+            updated_at: r.get(4)?,
+        })
+    })?;
+    rows.collect()
+}
+
+/// The current forecasts of `community`, optionally of one metric and one channel (`""`: the
+/// community-wide series), by channel, metric and horizon.
+pub fn forecasts(
+    conn: &Connection,
+    community: &str,
+    metric: Option<&str>,
+    channel: Option<&str>,
+) -> rusqlite::Result<Vec<Forecast>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT channel_id, metric, hour, horizon, yhat, lo80, hi80, lo95, hi95, model,
+                fitted_at, epoch, updated_at
+         FROM forecasts
+         WHERE community_id = ?1 AND (?2 IS NULL OR metric = ?2)
+           AND (?3 IS NULL OR channel_id = ?3)
+         ORDER BY channel_id, metric, horizon",
+    )?;
+    let rows = stmt.query_map(params![community, metric, channel], |r| {
+        Ok(Forecast {
+            channel_id: r.get(0)?,
+            metric: r.get(1)?,
+            hour: r.get(2)?,
+            horizon: r.get(3)?,
+            yhat: r.get(4)?,
+            lo80: r.get(5)?,
+            hi80: r.get(6)?,
+            lo95: r.get(7)?,
+            hi95: r.get(8)?,
+            model: r.get(9)?,
+            fitted_at: r.get(10)?,
+            epoch: r.get(11)?,
+            updated_at: r.get(12)?,
+        })
+    })?;
+    rows.collect()
+}
+
+/// The alerts of `community` that pass `filter`, newest `last_seen` first.
+pub fn alerts(
+    conn: &Connection,
+    community: &str,
+    filter: &AlertFilter,
+) -> rusqlite::Result<Vec<Alert>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT alert_id, kind, rule, channel_id, member_id, metric, severity, score, status,
+                first_seen, last_seen, count, observed, expected, lo95, hi95, evidence,
+                closed_at, verdict, epoch, updated_at
+         FROM alerts
+         WHERE community_id = ?1 AND (?2 IS NULL OR status = ?2)
+           AND (?3 IS NULL OR last_seen >= ?3)
+         ORDER BY last_seen DESC, alert_id LIMIT ?4",
+    )?;
+    let rows = stmt.query_map(
+        params![community, filter.status, filter.since, limit(filter.limit)],
+        read_alert,
+    )?;
+    rows.collect()
+}
+
+fn read_alert(r: &Row<'_>) -> rusqlite::Result<Alert> {
+    Ok(Alert {
+        alert_id: r.get(0)?,
+        kind: r.get(1)?,
+        rule: r.get(2)?,
+        channel_id: r.get(3)?,
+        member_id: r.get(4)?,
+        metric: r.get(5)?,
+        severity: r.get(6)?,
+        score: r.get(7)?,
+        status: r.get(8)?,
+        first_seen: r.get(9)?,
+        last_seen: r.get(10)?,
+        count: r.get(11)?,
+        observed: r.get(12)?,
+        expected: r.get(13)?,
+        lo95: r.get(14)?,
+        hi95: r.get(15)?,
+        evidence: r.get(16)?,
+        closed_at: r.get(17)?,
+        verdict: r.get(18)?,
+        epoch: r.get(19)?,
+        updated_at: r.get(20)?,
+    })
+}
+
+/// The newest checkpoint's epoch and commit time, if any: what `/readyz` reports. Also fails
+/// when a serving table is missing, so readiness means every route can answer.
+pub fn readiness(conn: &Connection) -> rusqlite::Result<Option<(i64, String)>> {
+    for table in ["recommendations", "similar_items", "forecasts", "alerts"] {
+        conn.prepare_cached(&format!("SELECT 1 FROM {table} LIMIT 0"))?;
+    }
+    let mut stmt = conn
+        .prepare_cached("SELECT epoch, committed_at FROM checkpoints ORDER BY id DESC LIMIT 1")?;
+    let mut rows = stmt.query([])?;
+    match rows.next()? {
+        Some(r) => Ok(Some((r.get(0)?, r.get(1)?))),
+        None => Ok(None),
+    }
+}
+
+/// A row count as SQLite's integer (k is at most 1000, limit too).
+fn limit(n: usize) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}

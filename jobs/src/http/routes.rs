@@ -1,0 +1,295 @@
+//! The routes and their handlers. Data routes check the caller ([`Caller`]) first, then the
+//! parameters, then read the database on a blocking thread (SQLite calls block).
+
+use std::sync::Arc;
+
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router, middleware};
+use rusqlite::Connection;
+use serde::Serialize;
+
+use super::App;
+use super::auth::Caller;
+use super::error::ApiError;
+use super::params::{Params, path_id};
+use super::queries::{self, Alert, AlertFilter, Forecast, Recommendation, SimilarItem};
+use super::store::DbError;
+use super::tokens::Scope;
+use super::{limits, metrics};
+
+/// A member's recommendations.
+pub const RECOMMENDATIONS: &str = "/v1/communities/{c}/members/{m}/recommendations";
+/// An item's similar items.
+pub const SIMILAR: &str = "/v1/communities/{c}/items/{i}/similar";
+/// A community's forecasts.
+pub const FORECASTS: &str = "/v1/communities/{c}/forecasts";
+/// A community's alerts.
+pub const ALERTS: &str = "/v1/communities/{c}/alerts";
+/// Liveness.
+pub const HEALTHZ: &str = "/healthz";
+/// Readiness.
+pub const READYZ: &str = "/readyz";
+/// Prometheus metrics.
+pub const METRICS: &str = "/metrics";
+/// The OpenAPI document.
+pub const OPENAPI: &str = "/openapi.json";
+
+/// Every route template (the metrics' `route` label takes only these values).
+pub const ROUTES: [&str; 8] = [
+    RECOMMENDATIONS,
+    SIMILAR,
+    FORECASTS,
+    ALERTS,
+    HEALTHZ,
+    READYZ,
+    METRICS,
+    OPENAPI,
+];
+
+/// The API's router over `app`.
+pub fn router(app: Arc<App>) -> Router {
+    Router::new()
+        .route(RECOMMENDATIONS, get(recommendations))
+        .route(SIMILAR, get(similar))
+        .route(FORECASTS, get(forecasts))
+        .route(ALERTS, get(alerts))
+        .route(HEALTHZ, get(healthz))
+        .route(READYZ, get(readyz))
+        .route(METRICS, get(prometheus))
+        .route(OPENAPI, get(openapi))
+        .fallback(unknown_route)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn_with_state(
+            Arc::clone(&app),
+            limits::body_limit,
+        ))
+        .layer(middleware::from_fn_with_state(
+            Arc::clone(&app),
+            metrics::record,
+        ))
+        .with_state(app)
+}
+
+/// `GET /v1/communities/{c}/members/{m}/recommendations?k=`.
+#[derive(Debug, Serialize)]
+struct Recommendations {
+    community_id: String,
+    member_id: String,
+    recommendations: Vec<Recommendation>,
+}
+
+async fn recommendations(
+    caller: Caller,
+    State(app): State<Arc<App>>,
+    path: Result<Path<(String, String)>, PathRejection>,
+    RawQuery(query): RawQuery,
+) -> Result<Json<Recommendations>, ApiError> {
+    let (community, member) = two_ids(path, "m")?;
+    caller.authorize(&community, Scope::Recs)?;
+    let k = Params::new(query.as_deref(), &["k"])?.k()?;
+    let (c, m) = (community.clone(), member.clone());
+    let rows = read(&app, move |conn| queries::recommendations(conn, &c, &m, k)).await?;
+    if rows.is_empty() {
+        return Err(ApiError::not_found(format!(
+            "no recommendations for member {member:?} in community {community:?}"
+        )));
+    }
+    Ok(Json(Recommendations {
+        community_id: community,
+        member_id: member,
+        recommendations: rows,
+    }))
+}
+
+/// `GET /v1/communities/{c}/items/{i}/similar?k=`.
+#[derive(Debug, Serialize)]
+struct SimilarItems {
+    community_id: String,
+    item_id: String,
+    similar: Vec<SimilarItem>,
+}
+
+async fn similar(
+    caller: Caller,
+    State(app): State<Arc<App>>,
+    path: Result<Path<(String, String)>, PathRejection>,
+    RawQuery(query): RawQuery,
+) -> Result<Json<SimilarItems>, ApiError> {
+    let (community, item) = two_ids(path, "i")?;
+    caller.authorize(&community, Scope::Recs)?;
+    let k = Params::new(query.as_deref(), &["k"])?.k()?;
+    let (c, i) = (community.clone(), item.clone());
+    let rows = read(&app, move |conn| queries::similar_items(conn, &c, &i, k)).await?;
+    if rows.is_empty() {
+        return Err(ApiError::not_found(format!(
+            "no similar items for item {item:?} in community {community:?}"
+        )));
+    }
+    Ok(Json(SimilarItems {
+        community_id: community,
+        item_id: item,
+        similar: rows,
+    }))
+}
+
+/// `GET /v1/communities/{c}/forecasts?metric=&channel=`.
+#[derive(Debug, Serialize)]
+struct Forecasts {
+    community_id: String,
+    forecasts: Vec<Forecast>,
+}
+
+async fn forecasts(
+    caller: Caller,
+    State(app): State<Arc<App>>,
+    path: Result<Path<String>, PathRejection>,
+    RawQuery(query): RawQuery,
+) -> Result<Json<Forecasts>, ApiError> {
+    let community = one_id(path)?;
+    caller.authorize(&community, Scope::Forecasts)?;
+    let params = Params::new(query.as_deref(), &["metric", "channel"])?;
+    let metric = params.text("metric")?.map(str::to_string);
+    let channel = params.text("channel")?.map(str::to_string);
+    let c = community.clone();
+    let rows = read(&app, move |conn| {
+        queries::forecasts(conn, &c, metric.as_deref(), channel.as_deref())
+    })
+    .await?;
+    Ok(Json(Forecasts {
+        community_id: community,
+        forecasts: rows,
+    }))
+}
+
+/// `GET /v1/communities/{c}/alerts?status=&since=&limit=`.
+#[derive(Debug, Serialize)]
+struct Alerts {
+    community_id: String,
+    alerts: Vec<Alert>,
+}
+
+async fn alerts(
+    caller: Caller,
+    State(app): State<Arc<App>>,
+    path: Result<Path<String>, PathRejection>,
+    RawQuery(query): RawQuery,
+) -> Result<Json<Alerts>, ApiError> {
+    let community = one_id(path)?;
+    caller.authorize(&community, Scope::Alerts)?;
+    let params = Params::new(query.as_deref(), &["status", "since", "limit"])?;
+    let filter = AlertFilter {
+        status: params.status()?,
+        since: params.since()?,
+        limit: params.limit()?,
+    };
+    let c = community.clone();
+    let rows = read(&app, move |conn| queries::alerts(conn, &c, &filter)).await?;
+    Ok(Json(Alerts {
+        community_id: community,
+        alerts: rows,
+    }))
+}
+
+/// `GET /healthz`: the process answers (no database access, no token).
+async fn healthz() -> Json<serde_json::Value> {
+    Json(serde_json::json!({"status": "ok"}))
+}
+
+/// What `/readyz` answers.
+#[derive(Debug, Serialize)]
+struct Readiness {
+    status: &'static str,
+    checkpoint_epoch: Option<i64>,
+    committed_at: Option<String>,
+    reason: Option<String>,
+}
+
+/// `GET /readyz`: 200 once the serving database and all its tables can be read, else 503 with
+/// the reason (no token).
+async fn readyz(State(app): State<Arc<App>>) -> Response {
+    match read(&app, queries::readiness).await {
+        Ok(checkpoint) => {
+            let (epoch, committed_at) = checkpoint.unzip();
+            Json(Readiness {
+                status: "ready",
+                checkpoint_epoch: epoch,
+                committed_at,
+                reason: None,
+            })
+            .into_response()
+        }
+        Err(e) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(Readiness {
+                status: "not_ready",
+                checkpoint_epoch: None,
+                committed_at: None,
+                reason: Some(e.message().to_string()),
+            }),
+        )
+            .into_response(),
+    }
+}
+
+/// `GET /metrics`: Prometheus text (no token: counts per route template carry no member data).
+async fn prometheus(State(app): State<Arc<App>>) -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        app.metrics.render(),
+    )
+        .into_response()
+}
+
+/// `GET /openapi.json` (no token: it describes the API, not data).
+async fn openapi(State(app): State<Arc<App>>) -> Response {
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        app.openapi.clone(),
+    )
+        .into_response()
+}
+
+async fn unknown_route() -> ApiError {
+    ApiError::not_found("no such route; /openapi.json lists the routes".to_string())
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::method_not_allowed()
+}
+
+/// Runs `f` on a pooled read-only connection on tokio's blocking threads.
+async fn read<T: Send + 'static>(
+    app: &Arc<App>,
+    f: impl FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
+) -> Result<T, ApiError> {
+    let app = Arc::clone(app);
+    tokio::task::spawn_blocking(move || app.db.read(f))
+        .await
+        .map_err(|e| ApiError::from(DbError::Task(e.to_string())))?
+        .map_err(ApiError::from)
+}
+
+/// The community id of a one-parameter path.
+fn one_id(path: Result<Path<String>, PathRejection>) -> Result<String, ApiError> {
+    let Path(community) = path.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    path_id("c", &community)?;
+    Ok(community)
+}
+
+/// The community id and the second id (named `second`) of a two-parameter path.
+fn two_ids(
+    path: Result<Path<(String, String)>, PathRejection>,
+    second: &'static str,
+) -> Result<(String, String), ApiError> {
+    let Path((community, other)) = path.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    path_id("c", &community)?;
+    path_id(second, &other)?;
+    Ok((community, other))
+}
