@@ -421,7 +421,9 @@ fn each_token_has_its_own_rate_limit_and_excess_is_a_429() {
     let (server, token) = empty_server(
         dir.path(),
         &[&second_line],
-        &["--rate-limit", "1", "--rate-burst", "5"],
+        // One request per 5 seconds: the requests below take far less, even on a loaded machine,
+        // so no token comes back before the refill this test waits for.
+        &["--rate-limit", "0.2", "--rate-burst", "5"],
     );
     let alerts = format!("{REC}/c1/alerts");
     let statuses: Vec<u16> = (0..8)
@@ -440,8 +442,8 @@ fn each_token_has_its_own_rate_limit_and_excess_is_a_429() {
     assert_eq!(server.get(&alerts, Some(&second)).status, 503);
     // Health needs no token and is not limited.
     assert!((0..20).all(|_| server.get("/healthz", None).status == 200));
-    // Refilled at 1 per second.
-    std::thread::sleep(std::time::Duration::from_millis(1200));
+    // Refilled at 1 per 5 seconds.
+    std::thread::sleep(std::time::Duration::from_millis(5200));
     assert_eq!(server.get(&alerts, Some(&token)).status, 503);
 }
 
