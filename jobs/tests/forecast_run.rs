@@ -265,14 +265,16 @@ fn generated_anomalies(events: &[serde_json::Value]) -> Vec<GeneratedAnomaly> {
 }
 
 #[test]
-fn alerts_fire_on_an_injected_spike_and_outage_and_rarely_on_normal_traffic() {
+fn alerts_fire_on_an_injected_spike_and_outage_and_not_on_normal_traffic() {
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("generated.jsonl");
     let mut cmd = cohort();
-    cmd.args([
-        "generate", "--events", "120000", "--days", "21", "--seed", "8", "--out",
-    ])
-    .arg(&input);
+    // Seed 8 unless `COHORT_ALERT_TEST_SEED` says otherwise (docs/forecast.md reports seeds 8 to 11).
+    let seed = std::env::var("COHORT_ALERT_TEST_SEED").unwrap_or_else(|_| "8".into());
+    cmd.args(["generate", "--events", "120000", "--days", "21", "--seed"])
+        .arg(&seed)
+        .arg("--out")
+        .arg(&input);
     ok(cmd);
     let events = read_events(&input);
     // The generator's invalid records (times in seconds, say) are rejected, so they do not count.
@@ -418,7 +420,7 @@ fn alerts_fire_on_an_injected_spike_and_outage_and_rarely_on_normal_traffic() {
             .or_default() += 1;
     }
     eprintln!(
-        "week 3: {} series-hours, {} generated floods and bursts in all; {} alerts on them; \
+        "seed {seed}, week 3: {} series-hours, {} generated floods and bursts in all; {} alerts on them; \
          {} false alerts ({:.4}%) by metric {by_metric:?}; {} alerts in all",
         series_hours,
         anomalies.len(),
@@ -431,7 +433,11 @@ fn alerts_fire_on_an_injected_spike_and_outage_and_rarely_on_normal_traffic() {
         !on_generated.is_empty(),
         "the generator's floods and bursts raised no alert: {anomalies:#?}"
     );
-    // The goal is none; what is left falls on sparse, lumpy series (one purchase in a quiet hour,
-    // meetup check-ins, a burst of replies in a small channel): docs/forecast.md, "False alerts".
-    assert!(rate < 0.005, "false-alert rate {rate}: {false_alerts:#?}");
+    // None: judged as counts (docs/forecast.md, "False alerts"), a purchase in a quiet hour, a
+    // meetup's check-ins or a thread of replies in a small channel are ordinary. (Other seeds and
+    // what is left on them: the same section.)
+    assert!(
+        false_alerts.is_empty(),
+        "false-alert rate {rate}: {false_alerts:#?}"
+    );
 }

@@ -32,6 +32,9 @@ pub struct ForecastJobConfig {
     /// Smallest distance from the expectation, in half-widths of the 95% interval, that alerts
     /// (1: every hour outside the interval).
     pub alert_min_score: f64,
+    /// Largest chance of an hour at least this far out, counted as events (a negative binomial with
+    /// the forecast's expectation and the interval's spread), that alerts.
+    pub alert_max_tail_probability: f64,
 }
 
 impl Default for ForecastJobConfig {
@@ -47,6 +50,7 @@ impl Default for ForecastJobConfig {
             alert_floors: monitor.alerts.floors.into_iter().collect(),
             alert_warmup_hours: monitor.alerts.warmup_hours,
             alert_min_score: monitor.alerts.min_score,
+            alert_max_tail_probability: monitor.alerts.max_tail_probability,
         }
     }
 }
@@ -68,6 +72,7 @@ impl ForecastJobConfig {
                     .collect(),
                 warmup_hours: self.alert_warmup_hours,
                 min_score: self.alert_min_score,
+                max_tail_probability: self.alert_max_tail_probability,
             },
         }
     }
@@ -92,6 +97,12 @@ impl ForecastJobConfig {
         }
         if !(self.alert_min_score.is_finite() && self.alert_min_score >= 1.0) {
             return Some(("forecast.alert_min_score", "must be a finite number >= 1"));
+        }
+        if !(self.alert_max_tail_probability > 0.0 && self.alert_max_tail_probability <= 1.0) {
+            return Some((
+                "forecast.alert_max_tail_probability",
+                "must be a probability in (0, 1] (1 leaves the decision to alert_min_score)",
+            ));
         }
         if !self.alert_floors.values().all(|&x| finite(x)) {
             return Some((

@@ -8,6 +8,7 @@
 //! the choices.
 
 pub mod config;
+pub mod count_tail;
 pub mod fit;
 pub mod holt_winters;
 pub mod intervals;

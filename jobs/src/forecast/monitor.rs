@@ -14,6 +14,8 @@ use cohort_schemas::activity::{
     SeriesId, Severity,
 };
 
+use super::count_tail::CountDistribution;
+use super::intervals::Z95;
 use super::series::HOUR_MS;
 use super::{Forecast, ForecastConfig, Forecaster};
 
@@ -34,6 +36,11 @@ pub struct AlertRule {
     /// 5% of the time: across a hundred series that is hundreds of alerts a week. 2 (the default)
     /// alerts from about four standard deviations out (`docs/forecast.md` has the rates).
     pub min_score: f64,
+    /// Largest chance of a count at least this far out, under the count model of the hour
+    /// ([`hour_tail_probability`]), that still alerts. The score alone reads a quiet series' burst
+    /// of replies, or one sale in an hour that usually has none, as many standard deviations out;
+    /// counted as events, such hours are ordinary.
+    pub max_tail_probability: f64,
 }
 
 impl Default for AlertRule {
@@ -43,6 +50,7 @@ impl Default for AlertRule {
             floors: vec![("revenue:".into(), 10_000.0)],
             warmup_hours: 72,
             min_score: 2.0,
+            max_tail_probability: 1e-6,
         }
     }
 }
@@ -211,6 +219,10 @@ impl SeriesMonitor {
             .and_then(|p| {
                 anomaly_score(value, &p, rule.floor_of(&self.series.metric))
                     .filter(|s| *s >= rule.min_score)
+                    .filter(|_| {
+                        let unit = count_unit(&self.series.metric, &self.history);
+                        hour_tail_probability(value, &p, unit) <= rule.max_tail_probability
+                    })
                     .map(|s| (p, s))
             });
         match (anomaly, self.open.take()) {
@@ -341,6 +353,51 @@ pub fn anomaly_score(value: f64, p: &ForecastPoint, floor: f64) -> Option<f64> {
     Some(gap.abs() / half.max(1e-9))
 }
 
+/// The smallest expectation the count model works with: a series forecast at zero still sees an
+/// event now and then, and one event is not news.
+const MIN_EXPECTED_COUNT: f64 = 0.05;
+
+/// How likely an hour at least as far from the forecast `p` as `value` is, on the side of the
+/// deviation, with the hour counted in `unit`s: a negative binomial with the forecast's expectation
+/// and the variance of its 95% band on that side (`count_tail` says why not the band itself).
+pub fn hour_tail_probability(value: f64, p: &ForecastPoint, unit: f64) -> f64 {
+    let unit = if unit.is_finite() && unit > 0.0 {
+        unit
+    } else {
+        1.0
+    };
+    let upward = value > p.yhat;
+    let half = if upward {
+        p.hi95 - p.yhat
+    } else {
+        p.yhat - p.lo95
+    };
+    let sd = half.max(0.0) / Z95 / unit;
+    let counts = CountDistribution::new(p.yhat / unit, sd * sd, MIN_EXPECTED_COUNT);
+    // Values are counts, or amounts a whole number of typical units apart; both are >= 0.
+    let k = (value.max(0.0) / unit).round() as u64;
+    if upward {
+        counts.upper_tail(k)
+    } else {
+        counts.lower_tail(k)
+    }
+}
+
+/// What one event of `metric` typically weighs: 1 for counts; for amounts (`revenue:` in minor
+/// units) the median of the series' non-zero hours in `history`, so that revenue is judged as a
+/// number of typical sales. Without any such hour, 1.
+pub fn count_unit(metric: &str, history: &VecDeque<f64>) -> f64 {
+    if !metric.starts_with("revenue:") {
+        return 1.0;
+    }
+    let mut paid: Vec<f64> = history.iter().copied().filter(|v| *v > 0.0).collect();
+    if paid.is_empty() {
+        return 1.0;
+    }
+    let mid = paid.len() / 2;
+    *paid.select_nth_unstable_by(mid, f64::total_cmp).1
+}
+
 /// The severity of a score: minor under 2 half-widths, major under 4, critical beyond.
 pub fn severity(score: f64) -> Severity {
     if score < 2.0 {
@@ -377,15 +434,23 @@ mod tests {
         }
     }
 
+    /// A deterministic stream of 31-bit pseudo-random numbers (a linear congruential generator).
+    fn draws(seed: u64) -> impl FnMut() -> u64 {
+        let mut state = seed;
+        move || {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            state >> 33
+        }
+    }
+
     /// Twelve messages an hour by day, three by night, plus noise of 0 to 4.
     fn daily(hours: usize) -> Vec<i64> {
-        let mut state = 12345u64;
+        let mut draw = draws(12345);
         (0..hours)
             .map(|h| {
-                state = state
-                    .wrapping_mul(6364136223846793005)
-                    .wrapping_add(1442695040888963407);
-                let noise = (state >> 33) % 5;
+                let noise = draw() % 5;
                 let base = if (8..20).contains(&(h % 24)) { 12 } else { 3 };
                 base + noise as i64
             })
@@ -492,6 +557,91 @@ mod tests {
         let alerts = alerts(&out);
         assert!(!alerts.is_empty());
         assert!(alerts.iter().all(|a| a.observed == 0.0 && a.expected > 5.0));
+    }
+
+    /// A quiet channel: no message or one in most hours, and every two days or so a thread of
+    /// 5 to 8 replies.
+    fn quiet_with_threads(hours: usize) -> Vec<i64> {
+        let mut draw = draws(777);
+        (0..hours)
+            .map(|_| {
+                let roll = draw() % 1000;
+                match roll {
+                    0..=19 => 5 + (roll % 4) as i64,
+                    20..=299 => 1,
+                    _ => 0,
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_thread_of_replies_in_a_quiet_channel_is_ordinary_counted_as_events() {
+        let mut values = quiet_with_threads(24 * 21);
+        let last = values.len() - 1;
+        values[last] = 8;
+        let score_only = MonitorConfig {
+            alerts: AlertRule {
+                max_tail_probability: 1.0,
+                ..AlertRule::default()
+            },
+            ..MonitorConfig::default()
+        };
+        let (_, out) = feed(&values, &score_only);
+        assert!(
+            alerts(&out)
+                .iter()
+                .any(|a| a.first_hour_ms == last as i64 * HOUR_MS),
+            "the band alone calls the thread an anomaly: {:?}",
+            alerts(&out)
+        );
+        let (_, out) = feed(&values, &MonitorConfig::default());
+        assert!(alerts(&out).is_empty(), "{:?}", alerts(&out));
+        // Three hundred messages in that channel are news.
+        values[last] = 300;
+        let (_, out) = feed(&values, &MonitorConfig::default());
+        assert!(
+            alerts(&out)
+                .iter()
+                .any(|a| a.first_hour_ms == last as i64 * HOUR_MS),
+            "{:?}",
+            alerts(&out)
+        );
+    }
+
+    #[test]
+    fn revenue_is_judged_in_typical_sales() {
+        let history: VecDeque<f64> = [0.0, 13_899.0, 0.0, 0.0, 9_900.0, 13_899.0, 0.0, 27_798.0]
+            .into_iter()
+            .collect();
+        assert_eq!(count_unit("revenue:USD", &history), 13_899.0);
+        assert_eq!(count_unit("messages", &history), 1.0);
+        assert_eq!(count_unit("revenue:USD", &VecDeque::new()), 1.0);
+        // An hour that usually takes nothing, with a band from the odd sale: one sale is ordinary,
+        // twenty are not.
+        let p = ForecastPoint {
+            yhat: 1_000.0,
+            lo80: 0.0,
+            hi80: 6_000.0,
+            lo95: 0.0,
+            hi95: 9_000.0,
+        };
+        assert!(anomaly_score(13_899.0, &p, 0.0).is_some_and(|s| s > 1.0));
+        assert!(hour_tail_probability(13_899.0, &p, 13_899.0) > 0.01);
+        assert!(hour_tail_probability(20.0 * 13_899.0, &p, 13_899.0) < 1e-6);
+    }
+
+    #[test]
+    fn a_silent_busy_hour_is_improbable_counted_as_events() {
+        let p = ForecastPoint {
+            yhat: 120.0,
+            lo80: 95.0,
+            hi80: 145.0,
+            lo95: 80.0,
+            hi95: 160.0,
+        };
+        assert!(hour_tail_probability(0.0, &p, 1.0) < 1e-10);
+        assert!(hour_tail_probability(110.0, &p, 1.0) > 0.1);
     }
 
     #[test]

@@ -105,6 +105,7 @@ mod tests {
                 floors: Vec::new(),
                 warmup_hours: 2,
                 min_score: 1.0,
+                max_tail_probability: 1.0,
             },
             ..MonitorConfig::default()
         };
