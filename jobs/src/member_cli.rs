@@ -19,8 +19,8 @@ pub(crate) struct PseudonymArgs {
     /// The data directory whose member ids to match.
     #[arg(long, value_name = "DIR", default_value = "./cohort-data")]
     data_dir: PathBuf,
-    /// TOML config file whose [privacy] key_file names the key (else COHORT_PRIVACY_KEY, else
-    /// the key a run generated in DIR).
+    /// TOML config file whose [privacy] key_file holds the key. The environment variable
+    /// COHORT_PRIVACY_KEY takes precedence; with neither, the key a run generated in DIR is used.
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
 }

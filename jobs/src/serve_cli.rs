@@ -22,8 +22,9 @@ pub(crate) struct ServeArgs {
     /// The data directory whose serving database (DIR/serving.db) to serve, read-only.
     #[arg(long, value_name = "DIR", default_value = "./cohort-data")]
     data_dir: PathBuf,
-    /// TOML config file: its [privacy] key_file names the key member ids were pseudonymised with
-    /// (else the environment variable COHORT_PRIVACY_KEY, else the key a run generated in DIR).
+    /// TOML config file whose [privacy] key_file holds the key member ids were pseudonymised
+    /// with. The environment variable COHORT_PRIVACY_KEY takes precedence; with neither, the key
+    /// a run generated in DIR is used.
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
     /// The tokens file (lines from `cohort token create`); every data route needs one of its
