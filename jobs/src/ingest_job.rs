@@ -3,7 +3,7 @@
 //! Before the dataflow starts, the serving database finishes any publish a crash interrupted and
 //! discards uncommitted staging; the last checkpoint then tells each split where to resume.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -24,7 +24,7 @@ use crate::kafka_outputs::KafkaOutputs;
 use crate::config::Config;
 use crate::forecast::job::{activity_outputs, read_lake_activity, resume_worker};
 use crate::moderation::job::{ModerationRun, ResumePoint, RunEnd, moderation_outputs};
-use crate::privacy::{KEY_ENV, PrivacyConfig, SecretKey, StoredText};
+use crate::privacy::{PrivacyConfig, Pseudonymizer, SecretKey, StoredText, key_check, keys};
 use crate::recs::replay::lake_facts;
 use crate::recs::serve::{RecsStart, serving_changes};
 
@@ -55,6 +55,9 @@ pub enum RunError {
     /// The privacy settings need a secret key that could not be had.
     #[error(transparent)]
     SecretKey(#[from] crate::privacy::SecretKeyError),
+    /// The data directory's member ids were written under another key or setting.
+    #[error(transparent)]
+    MemberKey(#[from] crate::privacy::KeyMismatch),
     /// The data directory was written with another worker count for this source.
     #[error(
         "{data_dir} was written by a run of this source with {previous} workers; resume with --workers {previous}, or use a new --data-dir"
@@ -113,6 +116,19 @@ pub fn run(
         (last, recovery.published, (rows, alerts, moderation))
     };
     let (committed_rows, committed_alerts, oldest_open_alert) = committed_rows;
+    // Privacy first: a data directory written under another key fails before anything is read.
+    let configured_key = keys::configured(&config.privacy)?;
+    let stored_text = stored_text_policy(&config.privacy, configured_key.clone())?;
+    let pseudonyms = keys::for_members(&config.privacy, configured_key, &data_dir)?
+        .map(|key| Arc::new(Pseudonymizer::new(key)));
+    let member_key_id = pseudonyms.as_ref().map(|p| p.key_id().to_string());
+    if let Some(c) = &checkpoint {
+        key_check::check_run(
+            &data_dir,
+            c.member_key_id.as_deref(),
+            member_key_id.as_deref(),
+        )?;
+    }
     let forecast = config.forecast.enabled.then(|| config.forecast.clone());
     let committed_alerts = Arc::new(committed_alerts);
     // Read once here rather than once per worker: every worker keeps its own series of it.
@@ -121,7 +137,6 @@ pub fn run(
         None => None,
     };
     let recs = config.recs.enabled.then(|| config.recs.clone());
-    let stored_text = stored_text_policy(&config.privacy)?;
     let moderation_config = config.moderation.clone();
     let moderation = match config.moderation.enabled {
         true => Some(Arc::new(ModerationRun::prepare(
@@ -143,7 +158,7 @@ pub fn run(
     let committed_rows = std::sync::Mutex::new(Some(committed_rows));
     // Kafka checkpoints are per partition, whoever owns it: any worker count can resume them.
     let rescalable = matches!(config.source, SourceSpec::Kafka(_));
-    let resume = match checkpoint {
+    let mut resume = match checkpoint {
         Some(c) if c.source == source && c.workers != workers && !rescalable => {
             return Err(RunError::WorkersChanged {
                 data_dir,
@@ -157,6 +172,7 @@ pub fn run(
         }
         None => Checkpoint::empty(workers, source),
     };
+    resume.member_key_id = member_key_id;
     // Open every worker's splits up front so a bad path fails before timely starts (Kafka waits for
     // its broker instead, inside the workers).
     if !rescalable {
@@ -213,6 +229,7 @@ pub fn run(
         };
         let recs = recs.clone();
         let stored_text = stored_text.clone();
+        let pseudonyms = pseudonyms.clone();
         let moderation = moderation.as_ref().map(|m| {
             (
                 Arc::clone(&m.scanner),
@@ -241,6 +258,13 @@ pub fn run(
                 Arc::clone(&metrics),
             )
             .map_err(|e| e.to_string())?;
+            // Member ids become pseudonyms first, before any job or the lake sees a record. Only
+            // records read from the source pass here: what the jobs rebuild from the lake at start
+            // is pseudonymised already.
+            let records = match pseudonyms {
+                Some(p) => records.map_in_place(move |record| p.apply(record)),
+                None => records,
+            };
             // Moderation reads the text as written; then, before anything else sees the events,
             // every output (the lake's included) gets the stored text only.
             let moderation = moderation.map(|(scanner, state)| {
@@ -342,15 +366,12 @@ pub fn run(
     })
 }
 
-/// The run's stored-text policy with its key (read from the environment or the key file now, so a
-/// missing key fails before timely starts); `None` when chat text is stored as written.
-fn stored_text_policy(privacy: &PrivacyConfig) -> Result<Option<Arc<StoredText>>, RunError> {
-    let env = std::env::var_os(KEY_ENV).map(|v| v.into_encoded_bytes());
-    let key = SecretKey::load(env.as_deref(), Path::new(&privacy.key_file))?;
-    if let Some(key) = &key {
-        // the id, never the key: it tells which key wrote a lake's hash tokens after a rotation
-        tracing::info!(key_id = key.id(), "privacy key loaded");
-    }
+/// The run's stored-text policy with the configured key (read now, so a missing key fails before
+/// timely starts); `None` when chat text is stored as written.
+fn stored_text_policy(
+    privacy: &PrivacyConfig,
+    key: Option<SecretKey>,
+) -> Result<Option<Arc<StoredText>>, RunError> {
     let policy = StoredText::new(privacy.stored_chat_pii, key)?;
     Ok(policy.rewrites().then(|| Arc::new(policy)))
 }

@@ -13,12 +13,14 @@ use analysis::{
     EvalCommand, PlotCommand, TrainCommand, eval_forecast, eval_moderation, eval_pii, eval_recs,
     plot_forecast, train_moderation,
 };
+mod member_cli;
 mod serve_cli;
 use cohort_jobs::config::{self, Config};
 use cohort_jobs::{ingest_job, produce, query, summary};
 use cohort_pipeline::SourceSpec;
 use cohort_pipeline::generate::{Generator, GeneratorConfig};
 use cohort_pipeline::source::KafkaConfig;
+use member_cli::PseudonymArgs;
 use serve_cli::{ServeArgs, TokenCommand};
 
 /// cohort: incremental streaming analytics and recommendations for paid-knowledge communities.
@@ -56,6 +58,9 @@ enum Command {
     /// Manage the HTTP API's tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Print the id a data directory stores for raw member ids (their pseudonyms when ingest
+    /// pseudonymised them), for SQL over the lake or the serving database. See docs/privacy.md.
+    Pseudonym(PseudonymArgs),
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -200,6 +205,7 @@ fn main() -> Result<()> {
         Command::Plot(PlotCommand::Forecast(args)) => plot_forecast(&args),
         Command::Serve(args) => serve_cli::serve(args),
         Command::Token(TokenCommand::Create(args)) => serve_cli::token_create(&args),
+        Command::Pseudonym(args) => member_cli::pseudonym(&args),
     }
 }
 

@@ -6,8 +6,12 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
 use clap::Subcommand;
+use cohort_jobs::config;
+use cohort_jobs::http::members::Members;
+use cohort_jobs::http::store::ServingDb;
 use cohort_jobs::http::tokens::{self, TokenSet};
 use cohort_jobs::http::{self, Access, Limits, ServeConfig};
+use cohort_jobs::privacy::keys;
 
 #[derive(clap::Args)]
 pub(crate) struct ServeArgs {
@@ -18,6 +22,11 @@ pub(crate) struct ServeArgs {
     /// The data directory whose serving database (DIR/serving.db) to serve, read-only.
     #[arg(long, value_name = "DIR", default_value = "./cohort-data")]
     data_dir: PathBuf,
+    /// TOML config file whose [privacy] key_file holds the key member ids were pseudonymised
+    /// with. The environment variable COHORT_PRIVACY_KEY takes precedence; with neither, the key
+    /// a run generated in DIR is used.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
     /// The tokens file (lines from `cohort token create`); every data route needs one of its
     /// tokens.
     #[arg(long, value_name = "FILE", conflicts_with = "allow_anonymous")]
@@ -72,9 +81,15 @@ pub(crate) fn serve(args: ServeArgs) -> Result<()> {
         Access::Anonymous => "anonymous access".to_string(),
     };
     let database = args.data_dir.join("serving.db");
+    // The same key as the run's, so a raw member id in a path finds its pseudonym; a key that
+    // does not fit the database refuses to start rather than answer 404 for every member.
+    let privacy = config::load(args.config.as_deref(), std::env::vars())?.privacy;
+    let members = Members::new(&args.data_dir, keys::for_serving(&privacy, &args.data_dir)?);
+    members.check_at_start(&ServingDb::new(&database))?;
     let config = ServeConfig {
         data_dir: args.data_dir,
         access,
+        members,
         limits: Limits {
             rate_per_sec: args.rate_limit,
             burst: args.rate_burst,

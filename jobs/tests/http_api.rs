@@ -44,6 +44,10 @@ fn every_route_answers_what_the_serving_tables_hold_within_the_tokens_grants() {
         member[0]["community_id"].as_str().unwrap().to_string(),
         member[0]["user_id"].as_str().unwrap().to_string(),
     );
+    // The tables hold pseudonyms; callers ask by the raw id the events carried.
+    let input = std::fs::read_to_string(dir.path().join("events.jsonl")).unwrap();
+    let raw = raw_member(input.lines(), &member);
+    assert_ne!(raw, member);
     let item = rows(
         &conn,
         "SELECT item_id FROM similar_items WHERE community_id = ?1 GROUP BY 1
@@ -105,11 +109,14 @@ fn every_route_answers_what_the_serving_tables_hold_within_the_tokens_grants() {
                     WHERE community_id = ?1 AND user_id = ?2 ORDER BY rank";
     let table = rows(&conn, recs_sql, &[&community, &member]);
     assert!(table.len() > 3, "{} recommendations", table.len());
-    let path = format!(
-        "{REC}/{}/members/{}/recommendations",
-        enc(&community),
-        enc(&member)
-    );
+    let recs_path = |community: &str, member: &str| {
+        format!(
+            "{REC}/{}/members/{}/recommendations",
+            enc(community),
+            enc(member)
+        )
+    };
+    let path = recs_path(&community, &raw);
     for (query, n) in [
         ("?k=1000", table.len()),
         ("?k=3", 3),
@@ -127,6 +134,9 @@ fn every_route_answers_what_the_serving_tables_hold_within_the_tokens_grants() {
     }
     // The recs-only token reads them too.
     assert_eq!(server.get(&path, Some(&recs_only)).status, 200);
+    // The pseudonym is not an id callers can ask by: the server hashes whatever it is given.
+    let r = server.get(&recs_path(&community, &member), Some(&all));
+    assert_eq!((r.status, r.error()), (404, "not_found"), "{}", r.text);
 
     // Similar items.
     let similar_sql = "SELECT rank, other_item_id, score, epoch, updated_at FROM similar_items
@@ -209,11 +219,7 @@ fn every_route_answers_what_the_serving_tables_hold_within_the_tokens_grants() {
     assert_same(&r.json["alerts"], &recent, "alerts since");
 
     // Scoping: community and scope both checked, 403 with JSON.
-    let elsewhere = format!(
-        "{REC}/{}/members/{}/recommendations",
-        enc(&other),
-        enc(&member)
-    );
+    let elsewhere = recs_path(&other, &raw);
     let r = server.get(&elsewhere, Some(&recs_only));
     assert_eq!((r.status, r.error()), (403, "forbidden"), "{}", r.text);
     let r = server.get(&forecasts, Some(&recs_only));
@@ -339,7 +345,7 @@ fn every_route_answers_what_the_serving_tables_hold_within_the_tokens_grants() {
         "cohort_http_request_duration_seconds_count{route=\"/v1/communities/{c}/alerts\"}"
     ));
     // Member ids never become labels.
-    assert!(!metrics.text.contains(&member));
+    assert!(!metrics.text.contains(&member) && !metrics.text.contains(&raw));
 
     // No token reached the server's log.
     let log = server.log_text();

@@ -140,6 +140,12 @@ pub struct Checkpoint {
     pub splits: BTreeMap<String, SplitResume>,
     /// Counters as of this commit, so a resumed run can report totals.
     pub totals: BTreeMap<String, u64>,
+    /// The id of the secret key that pseudonymised the member ids of everything committed (`None`:
+    /// member ids are stored as they arrived, which is also what checkpoints of versions before
+    /// pseudonymisation mean). Recorded so that a run or a server under another key refuses the
+    /// data directory instead of mixing two sets of pseudonyms.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub member_key_id: Option<String>,
 }
 
 impl Checkpoint {
@@ -151,6 +157,7 @@ impl Checkpoint {
             source,
             splits: BTreeMap::new(),
             totals: BTreeMap::new(),
+            member_key_id: None,
         }
     }
 }

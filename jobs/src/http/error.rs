@@ -99,6 +99,11 @@ impl ApiError {
         e
     }
 
+    /// 503: the data cannot be served as it is (not written yet, or under another key).
+    pub fn unavailable(message: String) -> ApiError {
+        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", message)
+    }
+
     /// 500: something that should not happen did.
     pub fn internal(message: String) -> ApiError {
         ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", message)
@@ -122,11 +127,7 @@ impl From<DbError> for ApiError {
         match &e {
             DbError::Missing(_) | DbError::MissingTable { .. } => {
                 tracing::warn!("serving database unavailable: {e}");
-                ApiError::new(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "unavailable",
-                    e.public_message(),
-                )
+                ApiError::unavailable(e.public_message())
             }
             DbError::Sql { .. } | DbError::Task(_) => {
                 tracing::error!("serving database: {e}");

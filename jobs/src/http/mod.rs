@@ -2,7 +2,7 @@
 //! services, behind scoped bearer tokens.
 //!
 //! - [`routes`]: the routes and handlers; [`queries`]: what they read; [`store`]: read-only,
-//!   pooled SQLite connections;
+//!   pooled SQLite connections; [`members`]: raw member ids to the pseudonyms stored;
 //! - [`tokens`]: tokens and the tokens file (salted hashes only); [`auth`]: who is calling and
 //!   what it may read;
 //! - [`limits`]: per-token rate limits and the request body cap; [`metrics`]: Prometheus counts
@@ -13,6 +13,7 @@
 pub mod auth;
 pub mod error;
 pub mod limits;
+pub mod members;
 pub mod metrics;
 pub mod openapi;
 pub mod params;
@@ -30,6 +31,7 @@ pub use auth::Access;
 pub use limits::Limits;
 
 use limits::RateLimiter;
+use members::Members;
 use metrics::Metrics;
 use store::ServingDb;
 
@@ -42,6 +44,8 @@ pub struct ServeConfig {
     pub access: Access,
     /// Rate and size limits.
     pub limits: Limits,
+    /// How raw member ids in paths become the stored ids.
+    pub members: Members,
 }
 
 /// The state every request shares.
@@ -51,6 +55,7 @@ pub struct App {
     access: Access,
     limits: Limits,
     limiter: RateLimiter,
+    members: Members,
     metrics: Metrics,
     /// The OpenAPI document, rendered once.
     openapi: String,
@@ -64,6 +69,7 @@ impl App {
             limiter: RateLimiter::new(&config.limits),
             access: config.access,
             limits: config.limits,
+            members: config.members,
             metrics: Metrics::default(),
             openapi: openapi::document().to_string(),
         }

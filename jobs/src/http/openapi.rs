@@ -153,9 +153,17 @@ pub fn document() -> Value {
     add(
         routes::RECOMMENDATIONS,
         data_operation(
-            "A member's recommended items, by rank.",
+            "A member's recommended items, by rank. The answer's `member_id` is the id as stored: \
+             the member's pseudonym when ingest pseudonymises member ids.",
             "recs",
-            vec![c(), path_param("m", "Member id."), k_param()],
+            vec![
+                c(),
+                path_param(
+                    "m",
+                    "The member's id as the events carry it (raw, not the pseudonym).",
+                ),
+                k_param(),
+            ],
             "Recommendations",
         ),
     );

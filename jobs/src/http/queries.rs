@@ -273,6 +273,20 @@ pub fn readiness(conn: &Connection) -> rusqlite::Result<Option<(i64, String)>> {
     }
 }
 
+/// The key id the last checkpoint says member ids were pseudonymised with: `None` when no run
+/// has committed yet, `Some(None)` when member ids are stored as they arrived.
+pub fn member_key_id(conn: &Connection) -> rusqlite::Result<Option<Option<String>>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT json_extract(offsets_json, '$.member_key_id') FROM checkpoints
+         ORDER BY id DESC LIMIT 1",
+    )?;
+    let mut rows = stmt.query([])?;
+    match rows.next()? {
+        Some(r) => Ok(Some(r.get(0)?)),
+        None => Ok(None),
+    }
+}
+
 /// A row count as SQLite's integer (k is at most 1000, limit too).
 fn limit(n: usize) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)

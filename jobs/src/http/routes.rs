@@ -91,7 +91,8 @@ async fn recommendations(
     let (community, member) = two_ids(path, "m")?;
     caller.authorize(&community, Scope::Recs)?;
     let k = Params::new(query.as_deref(), &["k"])?.k()?;
-    let (c, m) = (community.clone(), member.clone());
+    let stored = stored_member(&app, &member).await?;
+    let (c, m) = (community.clone(), stored.clone());
     let rows = read(&app, move |conn| queries::recommendations(conn, &c, &m, k)).await?;
     if rows.is_empty() {
         return Err(ApiError::not_found(format!(
@@ -100,9 +101,27 @@ async fn recommendations(
     }
     Ok(Json(Recommendations {
         community_id: community,
-        member_id: member,
+        member_id: stored,
         recommendations: rows,
     }))
+}
+
+/// The id the serving tables hold for the raw member id `raw` (its pseudonym when ingest
+/// pseudonymised member ids). The first request after a run committed reads how.
+async fn stored_member(app: &Arc<App>, raw: &str) -> Result<String, ApiError> {
+    if !app.members.known()
+        && let Some(written) = read(app, queries::member_key_id).await?
+    {
+        app.members.learn(written).map_err(|e| {
+            tracing::error!("{e}");
+            ApiError::unavailable(
+                "the serving database's member ids were pseudonymised under another key than \
+                 this server's (see the server's log)"
+                    .to_string(),
+            )
+        })?;
+    }
+    Ok(app.members.stored(raw))
 }
 
 /// `GET /v1/communities/{c}/items/{i}/similar?k=`.

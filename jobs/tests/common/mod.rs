@@ -6,9 +6,33 @@ pub mod kafka;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-/// The `cohort` binary built for these tests.
+/// The secret key every `cohort` of the tests gets in `COHORT_PRIVACY_KEY`, as a deployment
+/// would: member ids are pseudonymised (the default), and runs in different data directories give
+/// the same member the same pseudonym, so their outputs compare. Tests of the key generated in
+/// the data directory remove the variable.
+pub const TEST_KEY: &str = "the integration tests' privacy key";
+
+/// The `cohort` binary built for these tests, with [`TEST_KEY`].
 pub fn cohort() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_cohort"))
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_cohort"));
+    cmd.env(cohort_jobs::privacy::KEY_ENV, TEST_KEY);
+    cmd
+}
+
+/// The pseudonym runs under [`TEST_KEY`] store for the raw member id `raw`.
+pub fn pseudonym(raw: &str) -> String {
+    let key = cohort_jobs::privacy::SecretKey::new(TEST_KEY.as_bytes(), "tests").unwrap();
+    cohort_jobs::privacy::Pseudonymizer::new(key).pseudonym(raw)
+}
+
+/// The raw `user_id` among the JSON `lines` whose pseudonym under [`TEST_KEY`] is `stored`.
+pub fn raw_member<'a>(lines: impl IntoIterator<Item = &'a str>, stored: &str) -> String {
+    lines
+        .into_iter()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter_map(|e| e["user_id"].as_str().map(str::to_string))
+        .find(|raw| pseudonym(raw) == stored)
+        .unwrap_or_else(|| panic!("no user_id of the input has the pseudonym {stored}"))
 }
 
 /// The `cohort` binary with the recommendation job on (`[recs] enabled`, off by default).

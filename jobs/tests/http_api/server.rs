@@ -6,7 +6,7 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use serde_json::Value;
@@ -57,7 +57,11 @@ impl Server {
     /// Starts `cohort serve --http 127.0.0.1:0 --data-dir DATA ARGS…` and reads the address it
     /// printed; its standard error goes to `log`.
     pub fn start(data: &Path, log: &Path, args: &[&str]) -> Server {
-        let mut cmd = cohort();
+        Server::start_command(cohort(), data, log, args)
+    }
+
+    /// [`Server::start`] with `cmd` as the `cohort` to run (its environment, say).
+    pub fn start_command(mut cmd: Command, data: &Path, log: &Path, args: &[&str]) -> Server {
         cmd.args(["serve", "--http", "127.0.0.1:0", "--data-dir"])
             .arg(data)
             .args(args)

@@ -119,11 +119,12 @@ pub fn detect_in(norm: &Normalized) -> Vec<Finding> {
 }
 
 /// Byte ranges of cohort's own placeholders in normalised text: `[mobile]` as [`redact`] writes
-/// them and `[mobile:0123456789abcdef]` as the keyed-hash policy does. Findings overlapping one
+/// them, `[mobile:0123456789abcdef]` as the keyed-hash policy does, and member pseudonyms
+/// (`pm_` and 32 hex digits) that ingest writes in place of `@`-mentions. Findings overlapping one
 /// are dropped (the hex of a hash can look like a landline), so stored text scanned again finds
-/// nothing, and redacting twice changes nothing.
+/// nothing, redacting twice changes nothing, and a mention never reads as a phone number.
 fn placeholders(text: &str) -> Vec<Range<usize>> {
-    let mut out = Vec::new();
+    let mut out = pseudonyms(text);
     for (open, _) in text.match_indices('[') {
         let rest = &text[open + 1..];
         let Some(close) = rest.find(']').filter(|&c| c <= 40) else {
@@ -144,6 +145,25 @@ fn placeholders(text: &str) -> Vec<Range<usize>> {
         }
     }
     out
+}
+
+/// Byte ranges of member pseudonyms ([`crate::privacy::member_ids::PREFIX`] and exactly 32
+/// lower-case hex digits) in normalised text; the prefix's `_` may be gone (the normaliser drops
+/// some separators).
+fn pseudonyms(text: &str) -> Vec<Range<usize>> {
+    let bytes = text.as_bytes();
+    let letters = crate::privacy::member_ids::PREFIX.trim_end_matches('_');
+    text.match_indices(letters)
+        .filter_map(|(start, _)| {
+            let mut at = start + letters.len();
+            at += usize::from(bytes.get(at) == Some(&b'_'));
+            let hex = bytes[at..]
+                .iter()
+                .take_while(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(*b))
+                .count();
+            (hex == 32).then(|| start..at + hex)
+        })
+        .collect()
 }
 
 /// Whether any finding raises a `pii` alert.

@@ -81,6 +81,9 @@ fn cohorts_own_placeholders_are_not_findings_but_neighbours_are() {
     assert_eq!(kinds("[mobile]13812345678"), vec![PiiKind::Mobile]);
     // brackets that are not ours do not hide anything
     assert_eq!(kinds("[note:033662193794df95]"), vec![PiiKind::Landline]);
+    // a member pseudonym written for an @-mention is ours too; a shorter hex run is not
+    assert!(detect("@pm_033662193794df95033662193794df95 see above").is_empty());
+    assert_eq!(kinds("@pm_033662193794df95"), vec![PiiKind::Landline]);
     let message = "打 13812345678 或者发到 li.lei@example.com";
     let once = redact(message, &detect(message));
     assert_eq!(redact(&once, &detect(&once)), once);
