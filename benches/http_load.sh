@@ -53,13 +53,31 @@ tail -n +"$((EVENTS + 1))" "$WORK/all.jsonl" >"$WORK/second.jsonl"
 COHORT__RECS__ENABLED=true "$COHORT" run --source file --input "$WORK/first.jsonl" \
   --data-dir "$WORK/data" >"$WORK/first-run.log" 2>&1
 
-# The members with recommendations, as request paths for wrk.
-python3 - "$WORK/data/serving.db" "$WORK/paths.txt" <<'PY'
+# The members with recommendations, as request paths for wrk. The API takes raw member ids; the
+# serving table holds their pseudonyms (`cohort pseudonym` maps one to the other).
+python3 - "$WORK/first.jsonl" >"$WORK/raw-members.txt" <<'PY'
+import json, sys
+seen = set()
+for line in open(sys.argv[1]):
+    try:
+        e = json.loads(line)
+    except ValueError:
+        continue
+    if isinstance(e, dict) and isinstance(e.get("user_id"), str) and e["user_id"] not in seen:
+        seen.add(e["user_id"])
+        print(e["user_id"])
+PY
+xargs -a "$WORK/raw-members.txt" -d '\n' "$COHORT" pseudonym --data-dir "$WORK/data" >"$WORK/pseudonyms.tsv"
+python3 - "$WORK/data/serving.db" "$WORK/pseudonyms.tsv" "$WORK/paths.txt" <<'PY'
 import sqlite3, sys, urllib.parse
+raw_of = dict(line.rstrip("\n").split("\t")[::-1] for line in open(sys.argv[2]) if "\t" in line)
 rows = sqlite3.connect(sys.argv[1]).execute(
     "SELECT DISTINCT community_id, user_id FROM recommendations ORDER BY 1, 2").fetchall()
-with open(sys.argv[2], "w") as out:
-    for c, m in rows:
+with open(sys.argv[3], "w") as out:
+    for c, stored in rows:
+        m = raw_of.get(stored)
+        if m is None:
+            continue
         q = urllib.parse.quote
         out.write(f"/v1/communities/{q(c, safe='')}/members/{q(m, safe='')}/recommendations?k=10\n")
 PY
