@@ -52,6 +52,8 @@ pub struct ServeConfig {
 #[derive(Debug)]
 pub struct App {
     db: ServingDb,
+    /// One permit per pooled connection: reads beyond [`store::POOL_SIZE`] wait for a permit.
+    reads: tokio::sync::Semaphore,
     access: Access,
     limits: Limits,
     limiter: RateLimiter,
@@ -66,6 +68,7 @@ impl App {
     pub fn new(config: ServeConfig) -> App {
         App {
             db: ServingDb::new(&config.data_dir.join("serving.db")),
+            reads: tokio::sync::Semaphore::new(store::POOL_SIZE),
             limiter: RateLimiter::new(&config.limits),
             access: config.access,
             limits: config.limits,

@@ -283,11 +283,17 @@ async fn method_not_allowed() -> ApiError {
     ApiError::method_not_allowed()
 }
 
-/// Runs `f` on a pooled read-only connection on tokio's blocking threads.
+/// Runs `f` on a pooled read-only connection on tokio's blocking threads, once one of the pool's
+/// permits is free (more reads at once would each open a connection of their own).
 async fn read<T: Send + 'static>(
     app: &Arc<App>,
     f: impl FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
 ) -> Result<T, ApiError> {
+    let _permit = app
+        .reads
+        .acquire()
+        .await
+        .map_err(|e| ApiError::from(DbError::Task(e.to_string())))?;
     let app = Arc::clone(app);
     tokio::task::spawn_blocking(move || app.db.read(f))
         .await
