@@ -7,6 +7,7 @@
 //! 80% and 95% intervals ([`Forecast`]). [`m4`] scores it on M4 data; `docs/forecast.md` explains
 //! the choices.
 
+pub mod alert_rule;
 pub mod config;
 pub mod count_tail;
 pub mod fit;
