@@ -81,17 +81,30 @@ fn stored_texts(data: &Path) -> Vec<String> {
     texts
 }
 
+/// `texts` without the hex tokens cohort itself writes into stored chat: member pseudonyms in
+/// `@`-mentions (`pm_` and 32 hex digits, under a key generated per run) and hashed findings
+/// (`[kind:` 16 hex digits `]`). A short planted value such as a five-digit QQ number turns up inside
+/// such a token by chance (CI once found `32874` in a pseudonym), which is no leak.
+fn without_cohort_tokens(texts: &[String]) -> Vec<String> {
+    let tokens = regex::Regex::new(r"pm_[0-9a-f]{32}|\[[a-z_]+:[0-9a-f]{16}\]").unwrap();
+    texts
+        .iter()
+        .map(|t| tokens.replace_all(t, "").into_owned())
+        .collect()
+}
+
 /// The stored texts in which the detectors still find personal data, and the planted values that
-/// appear verbatim in some stored text.
+/// appear verbatim in some stored text (outside cohort's own tokens).
 fn leaks(texts: &[String], values: &[String]) -> (Vec<String>, Vec<String>) {
     let detected = texts
         .iter()
         .filter(|t| alerts(&detect(t)))
         .cloned()
         .collect();
+    let searched = without_cohort_tokens(texts);
     let verbatim = values
         .iter()
-        .filter(|v| texts.iter().any(|t| t.contains(v.as_str())))
+        .filter(|v| searched.iter().any(|t| t.contains(v.as_str())))
         .cloned()
         .collect();
     (detected, verbatim)
