@@ -4,14 +4,14 @@
 //! Character n-grams carry Chinese (no word boundaries: unigrams to trigrams of ideographs are the
 //! words) and survive misspellings; word n-grams carry English phrases ("free entry", "call now").
 //! Hashing into `2^bits` buckets keeps the model a fixed size with no vocabulary to ship; the hash
-//! is our own (FNV-1a with a final mix), so a model file scores the same on every platform and Rust
+//! is our own (FNV-1a, then multiply-shift into the buckets), so a model file scores the same on every platform and Rust
 //! version.
 
 use serde::{Deserialize, Serialize};
 
 use super::counter::BucketCounter;
 use crate::moderation::normalize::{chars::is_spaced_word_char, normalize};
-use crate::moderation::stable_hash::{FNV_OFFSET, mix, step};
+use crate::moderation::stable_hash::{FNV_OFFSET, step};
 
 /// One feature: bucket index and weight.
 pub type Feature = (u32, f32);
@@ -63,6 +63,8 @@ impl Scratch {
 const CHAR_SEED: u64 = 0x9e37_79b9_7f4a_7c15;
 const WORD_SEED: u64 = 0xc2b2_ae3d_27d4_eb4f;
 const SHAPE_SEED: u64 = 0x1656_67b1_9e37_79f9;
+/// The odd multiplier of [`FeatureConfig::bucket`] (the one of Evensen's "moremur" mixer).
+const BUCKET_MULTIPLIER: u64 = 0xd6e8_feb8_6659_fd93;
 
 /// `1 + ln(n)`, the sublinear weight of a count.
 fn sublinear(n: u32) -> f32 {
@@ -139,12 +141,12 @@ impl FeatureConfig {
         }
         let counter = &mut scratch.counter;
         self.buckets(norm, &mut scratch.chars, &mut scratch.words, |b| {
-            counter.add(b)
+            counter.add(b, weights)
         });
         let (mut dot, mut squares) = (0.0f32, 0.0f32);
-        for (bucket, count) in counter.drain() {
-            let tf = self.term_weight(count);
-            dot += weights.get(bucket as usize).copied().unwrap_or(0.0) * tf;
+        for counted in counter.drain() {
+            let tf = self.term_weight(counted.count);
+            dot += counted.weight * tf;
             squares += tf * tf;
         }
         (dot, squares)
@@ -162,8 +164,13 @@ impl FeatureConfig {
         }
     }
 
+    /// Multiply-shift: the top `bits` bits of `h` times an odd constant. FNV's last step is a
+    /// multiplication, so every input bit reaches `h`'s high bits, and one more multiplication
+    /// spreads them over the bits kept. This replaced murmur's finaliser and a mask (model format
+    /// 1): one multiplication per n-gram instead of two and three shifts, on ~470 n-grams a message.
+    #[inline(always)]
     fn bucket(&self, h: u64) -> u32 {
-        (mix(h) & (self.dimension() as u64 - 1)) as u32
+        (h.wrapping_mul(BUCKET_MULTIPLIER) >> (64 - u32::from(self.bits))) as u32
     }
 
     /// Calls `emit` with the bucket of every n-gram of `text`: characters first, then words.

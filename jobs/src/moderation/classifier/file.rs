@@ -14,8 +14,9 @@ use super::{Classifier, ModelHeader};
 
 /// The first bytes of every model file.
 pub const MAGIC: &[u8; 8] = b"COHORTMD";
-/// The version this build writes and reads.
-pub const VERSION: u32 = 1;
+/// The version this build writes and reads. Version 2 (2026-12-07) puts n-grams into buckets by
+/// multiply-shift; a version 1 model's weights sit in other buckets, so it must be retrained.
+pub const VERSION: u32 = 2;
 
 /// A model file that cannot be written or read.
 #[derive(Debug, thiserror::Error)]

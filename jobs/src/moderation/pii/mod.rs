@@ -23,6 +23,7 @@ use serde::Serialize;
 /// What a detector appends to: (kind, byte range in the normalised text).
 type Raw = Vec<(PiiKind, Range<usize>)>;
 
+use super::normalize::chars::is_cjk;
 use super::normalize::{Normalized, normalize};
 
 /// What was found.
@@ -90,8 +91,10 @@ pub fn detect(message: &str) -> Vec<Finding> {
 pub fn detect_in(norm: &Normalized) -> Vec<Finding> {
     let text = norm.text();
     let mut raw: Raw = Vec::new();
-    numbers::find(text, &mut raw);
-    iban::find(text, &mut raw);
+    if may_hold_digits(text) {
+        numbers::find(text, &mut raw);
+        iban::find(text, &mut raw);
+    }
     web::find(text, &mut raw);
     handles::find(text, &mut raw);
     let ours = placeholders(text);
@@ -116,6 +119,20 @@ pub fn detect_in(norm: &Normalized) -> Vec<Finding> {
         }
     }
     out
+}
+
+/// Whether `text` may hold a decimal digit, which every number and IBAN match needs (their `\d` is
+/// Unicode's decimal digits, Nd). Most chat holds none, and those two patterns, which have no
+/// literal to search for first, were run over every message in full. No decimal digit lies below
+/// U+0660 outside ASCII or among Han ideographs, so ASCII and Chinese text are answered without
+/// Unicode's tables; `char::is_numeric` (Nd, Nl and No) may say yes where `\d` would not, never the
+/// reverse.
+fn may_hold_digits(text: &str) -> bool {
+    text.bytes().any(|b| b.is_ascii_digit())
+        || (!text.is_ascii()
+            && text
+                .chars()
+                .any(|c| c >= '\u{660}' && !is_cjk(c) && c.is_numeric()))
 }
 
 /// Byte ranges of cohort's own placeholders in normalised text: `[mobile]` as [`redact`] writes

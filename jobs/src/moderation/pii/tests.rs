@@ -88,3 +88,16 @@ fn cohorts_own_placeholders_are_not_findings_but_neighbours_are() {
     let once = redact(message, &detect(message));
     assert_eq!(redact(&once, &detect(&once)), once);
 }
+
+#[test]
+fn the_digit_prefilter_says_yes_wherever_the_patterns_could_match() {
+    let digit = regex::Regex::new(r"\d").unwrap();
+    for c in (0..=0x10FFFF).filter_map(char::from_u32) {
+        let text = format!("ab{c}你");
+        if digit.is_match(&text) {
+            assert!(may_hold_digits(&text), "U+{:04X} is a digit", c as u32);
+        }
+    }
+    assert!(!may_hold_digits("加微信 wxid_abc 谢谢"));
+    assert!(may_hold_digits("tel ١٣٨"));
+}
