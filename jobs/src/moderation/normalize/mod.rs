@@ -20,6 +20,7 @@
 
 pub mod chars;
 
+use std::borrow::Cow;
 use std::ops::Range;
 
 use chars::{
@@ -87,7 +88,7 @@ pub fn normalize(input: &str) -> Normalized {
     let units = join_separated(&units);
     let mut text = String::with_capacity(units.len());
     let mut spans = Vec::with_capacity(units.len());
-    for u in units {
+    for &u in units.iter() {
         spans.push(Span {
             norm: text.len() as u32,
             orig_start: u.start,
@@ -146,27 +147,73 @@ fn push_folded(units: &mut Vec<Unit>, ch: char, start: u32, end: u32) {
     units.push(Unit { ch, start, end });
 }
 
+/// The output of a step that most messages pass through unchanged: nothing is copied until the
+/// step changes something, and then only the units before the change are (two copies of every
+/// message's units, and their allocations, were most of what these steps cost on plain text).
+struct Rewrite<'a> {
+    input: &'a [Unit],
+    out: Option<Vec<Unit>>,
+}
+
+impl<'a> Rewrite<'a> {
+    fn new(input: &'a [Unit]) -> Self {
+        Rewrite { input, out: None }
+    }
+
+    /// The output so far, once input units from `at` on are to be replaced or dropped.
+    fn changed(&mut self, at: usize) -> &mut Vec<Unit> {
+        self.out.get_or_insert_with(|| {
+            let mut out = Vec::with_capacity(self.input.len());
+            out.extend_from_slice(&self.input[..at]);
+            out
+        })
+    }
+
+    /// Input unit `i` is kept as it is.
+    fn keep(&mut self, i: usize) {
+        if let Some(out) = &mut self.out {
+            out.push(self.input[i]);
+        }
+    }
+
+    /// The last unit written so far.
+    fn last(&self, i: usize) -> Option<&Unit> {
+        match &self.out {
+            Some(out) => out.last(),
+            None => i.checked_sub(1).map(|j| &self.input[j]),
+        }
+    }
+
+    fn finish(self) -> Cow<'a, [Unit]> {
+        match self.out {
+            Some(out) => Cow::Owned(out),
+            None => Cow::Borrowed(self.input),
+        }
+    }
+}
+
 /// Step 2: numbers spelled with Chinese numerals or English digit words become ASCII digits.
-fn digit_words(units: &[Unit]) -> Vec<Unit> {
-    let mut out = Vec::with_capacity(units.len());
+fn digit_words(units: &[Unit]) -> Cow<'_, [Unit]> {
+    let mut out = Rewrite::new(units);
     let mut i = 0;
     while i < units.len() {
         let boundary = i == 0 || !units[i - 1].word();
         if let Some(end) = chinese_number(units, i) {
+            let out = out.changed(i);
             for u in &units[i..end] {
                 let ch = chinese_digit(u.ch).unwrap_or(u.ch);
                 out.push(Unit { ch, ..*u });
             }
             i = end;
         } else if boundary && let Some((end, digits)) = english_number(units, i) {
-            out.extend(digits);
+            out.changed(i).extend(digits);
             i = end;
         } else {
-            out.push(units[i]);
+            out.keep(i);
             i += 1;
         }
     }
-    out
+    out.finish()
 }
 
 /// The end of a run of at least five digits/Chinese numerals (one of them a numeral) at `i`.
@@ -257,7 +304,7 @@ fn english_number(units: &[Unit], i: usize) -> Option<(usize, Vec<Unit>)> {
 
 /// Step 3: single characters split by a repeated separator are joined, and spaces between Han
 /// ideographs dropped.
-fn join_separated(units: &[Unit]) -> Vec<Unit> {
+fn join_separated(units: &[Unit]) -> Cow<'_, [Unit]> {
     let single = |j: usize| {
         units.get(j).is_some_and(|u| u.word())
             && (j == 0 || !units[j - 1].word())
@@ -271,7 +318,7 @@ fn join_separated(units: &[Unit]) -> Vec<Unit> {
             .count();
         (1..=2).contains(&len).then(|| &units[j..j + len])
     };
-    let mut out: Vec<Unit> = Vec::with_capacity(units.len());
+    let mut out = Rewrite::new(units);
     let mut i = 0;
     while i < units.len() {
         if single(i) {
@@ -288,21 +335,23 @@ fn join_separated(units: &[Unit]) -> Vec<Unit> {
                 at += s.len() + 1;
             }
             if tokens.len() >= 3 {
-                out.extend(tokens.iter().map(|&t| units[t]));
+                out.changed(i).extend(tokens.iter().map(|&t| units[t]));
                 i = at;
                 continue;
             }
         }
         let u = units[i];
         let between_han = u.ch == ' '
-            && out.last().is_some_and(|p| is_cjk(p.ch))
+            && out.last(i).is_some_and(|p| is_cjk(p.ch))
             && units.get(i + 1).is_some_and(|n| is_cjk(n.ch));
-        if !between_han {
-            out.push(u);
+        if between_han {
+            out.changed(i);
+        } else {
+            out.keep(i);
         }
         i += 1;
     }
-    out
+    out.finish()
 }
 
 #[cfg(test)]
