@@ -4,6 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
+use super::classifier::features::FeatureConfig;
 use super::classifier::threshold::ThresholdPolicy;
 use super::classifier::{Classifier, FitOptions};
 use super::data::DataFormat;
@@ -22,7 +23,7 @@ pub struct ModelArgs {
     #[arg(long, value_name = "C", default_value_t = 0.5)]
     pub cost: f64,
     /// log2 of the number of feature hash buckets.
-    #[arg(long, value_name = "N", default_value_t = 20)]
+    #[arg(long, value_name = "N", default_value_t = FeatureConfig::default().bits)]
     pub bits: u8,
 }
 

@@ -1,8 +1,8 @@
 //! Turning a message into a sparse feature vector: hashed character n-grams and word n-grams of the
 //! normalised text, log-count weighted and scaled to unit length.
 //!
-//! Character n-grams carry Chinese (no word boundaries: unigrams to trigrams of ideographs are the
-//! words) and survive misspellings; word n-grams carry English phrases ("free entry", "call now").
+//! Character n-grams (1 to 3 by default) carry Chinese (no word boundaries: unigrams to trigrams of
+//! ideographs are the words) and survive misspellings; word n-grams carry English phrases ("free entry", "call now").
 //! Hashing into `2^bits` buckets keeps the model a fixed size with no vocabulary to ship; the hash
 //! is our own (FNV-1a, then multiply-shift into the buckets), so a model file scores the same on every platform and Rust
 //! version.
@@ -31,11 +31,15 @@ pub struct FeatureConfig {
     pub sublinear_tf: bool,
 }
 
+/// 2^18 buckets and character 1–3-grams since 2026-12-07 (were 2^20 and 1–4): the same quality
+/// (SMS F1 0.9661 against 0.9662, COLD accuracy 0.906 against 0.902), a quarter fewer n-grams per
+/// message and weights (1 MiB) that stay in L2 cache, which took the moderation path from about
+/// 107,000 to about 127,000 messages/s (medians; benches/RESULTS.md).
 impl Default for FeatureConfig {
     fn default() -> Self {
         FeatureConfig {
-            bits: 20,
-            char_ngrams: (1, 4),
+            bits: 18,
+            char_ngrams: (1, 3),
             word_ngrams: (1, 2),
             sublinear_tf: true,
         }
@@ -296,13 +300,19 @@ mod tests {
     }
 
     #[test]
-    fn chinese_gets_unigrams_to_four_grams_and_english_gets_words() {
+    fn chinese_gets_unigrams_to_trigrams_and_english_gets_words() {
         let config = FeatureConfig {
             word_ngrams: (0, 0),
             ..FeatureConfig::default()
         };
-        // " 你好 " padded: 2 unigrams, 3 bigrams, 2 trigrams, 1 four-gram, all distinct
-        assert_eq!(config.vectorize("你好").len(), 8);
+        // " 你好 " padded: 2 unigrams (a lone space is skipped), 3 bigrams, 2 trigrams, all distinct
+        assert_eq!(config.vectorize("你好").len(), 7);
+        let four = FeatureConfig {
+            char_ngrams: (1, 4),
+            ..config
+        };
+        // and one four-gram more
+        assert_eq!(four.vectorize("你好").len(), 8);
         let words = FeatureConfig::default();
         assert!(words.vectorize("free entry").len() > config.vectorize("free entry").len());
     }
