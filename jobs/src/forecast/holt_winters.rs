@@ -7,8 +7,13 @@
 //! l ← l + φ·b + α·e     b ← φ·b + β·e     season_s[t mod m_s] ← season_s[t mod m_s] + γ_s·e
 //! ```
 //!
+//! The state moves by a clipped error ψ(e) instead of e ([`ErrorClip`]), so one anomalous hour
+//! does not teach the model; the error variance below uses the raw e.
+//!
 //! The h-step error variance follows Hyndman et al. (2008, class 1):
 //! `σ²·(1 + Σ_{j<h} c_j²)`, `c_j = α + β·(φ + … + φ^j) + Σ_s γ_s·[m_s divides j]`.
+
+use super::robust::ErrorClip;
 
 /// Smoothing parameters. All lie in [0, 1]; [`crate::forecast::fit`] keeps them in range.
 #[derive(Debug, Clone, PartialEq)]
@@ -42,6 +47,8 @@ pub struct HoltWinters {
     /// One-step errors seen so far and their sum of squares, for σ².
     errors: usize,
     sse: f64,
+    /// The robust scale that clips the error the state moves by.
+    clip: ErrorClip,
 }
 
 impl HoltWinters {
@@ -104,6 +111,7 @@ impl HoltWinters {
             t: 0,
             errors: 0,
             sse: 0.0,
+            clip: ErrorClip::default(),
         })
     }
 
@@ -122,16 +130,17 @@ impl HoltWinters {
         self.level + self.params.phi * self.trend + seasonal
     }
 
-    /// Takes one observation (one closed hour) in O(number of seasons) and returns its one-step
-    /// error.
+    /// Takes one observation (one closed hour) in O(number of seasons) and returns its raw
+    /// one-step error; the state moves by the clipped one.
     pub fn step(&mut self, y: f64) -> f64 {
         let e = y - self.one_step();
+        let moved = self.clip.psi(e);
         let p = &self.params;
-        self.level += p.phi * self.trend + p.alpha * e;
-        self.trend = p.phi * self.trend + p.beta * e;
+        self.level += p.phi * self.trend + p.alpha * moved;
+        self.trend = p.phi * self.trend + p.beta * moved;
         for (season, gamma) in self.seasons.iter_mut().zip(&p.gammas) {
             let slot = self.t % season.period;
-            season.values[slot] += gamma * e;
+            season.values[slot] += gamma * moved;
         }
         self.t += 1;
         self.errors += 1;

@@ -21,6 +21,7 @@ pub mod monitor;
 pub mod nelder_mead;
 pub mod plot;
 pub mod plot_data;
+pub mod robust;
 pub mod running_mean;
 pub mod seasonal_mean;
 pub mod seasonal_naive;

@@ -425,6 +425,35 @@ mod tests {
     }
 
     #[test]
+    fn a_spike_is_not_forecast_again_a_day_later() {
+        let config = MonitorConfig::default();
+        let mut values = daily(24 * 12);
+        let spike = 24 * 9 + 13;
+        values[spike] = 300;
+        let (_, out) = feed(&values, &config);
+        let echo = (spike + 24) as i64 * HOUR_MS;
+        let forecast_of_echo = out
+            .iter()
+            .filter_map(|o| match o {
+                ActivityOutput::Forecast(f) if f.first_hour_ms == echo => Some(f.points[0].yhat),
+                _ => None,
+            })
+            .next();
+        // The hour is 12 to 16 messages every day; learning the spike would forecast it far higher.
+        assert!(
+            matches!(forecast_of_echo, Some(y) if y < 25.0),
+            "{forecast_of_echo:?}"
+        );
+        let alerts = alerts(&out);
+        assert!(
+            alerts
+                .iter()
+                .all(|a| a.first_hour_ms == spike as i64 * HOUR_MS),
+            "only the spike alerts: {alerts:?}"
+        );
+    }
+
+    #[test]
     fn an_outage_alerts_and_regular_traffic_does_not() {
         let config = MonitorConfig::default();
         let values = daily(24 * 10);

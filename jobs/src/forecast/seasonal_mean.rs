@@ -2,6 +2,11 @@
 //! (e.g. the last three days, or the last two weeks). Averaging cycles keeps seasonal naive's
 //! robustness while halving or thirding its noise, which makes it a useful, cheap member of the
 //! combination for series whose rhythm is stable.
+//!
+//! The ring keeps each observation clipped to within a few robust deviations of what the method
+//! expected of it ([`ErrorClip`]), so an anomalous hour is not repeated a cycle later.
+
+use super::robust::ErrorClip;
 
 /// The last `cycles` cycles in a ring, with per-slot running sums: O(1) per hour.
 #[derive(Debug, Clone, PartialEq)]
@@ -17,6 +22,8 @@ pub struct SeasonalMean {
     /// One-step errors seen (once the window was full) and their sum of squares.
     errors: usize,
     sse: f64,
+    /// The robust scale that clips what the ring keeps.
+    clip: ErrorClip,
 }
 
 impl SeasonalMean {
@@ -38,20 +45,25 @@ impl SeasonalMean {
             t: 0,
             errors: 0,
             sse: 0.0,
+            clip: ErrorClip::default(),
         };
         history.iter().for_each(|&y| model.step(y));
         Some(model)
     }
 
-    /// Takes one observation in O(1).
+    /// Takes one observation in O(1). Once the window is full, the ring keeps the observation
+    /// clipped to the expected value ± the robust bound; the error statistics use the raw one.
     pub fn step(&mut self, y: f64) {
         let window = self.ring.len();
         let slot = self.t % self.period;
         let at = self.t % window;
+        let mut y = y;
         if self.t >= window {
-            let e = y - self.sums[slot] / self.cycles as f64;
+            let expected = self.sums[slot] / self.cycles as f64;
+            let e = y - expected;
             self.errors += 1;
             self.sse += e * e;
+            y = expected + self.clip.psi(e);
             self.sums[slot] -= self.ring[at];
         }
         self.ring[at] = y;
