@@ -76,7 +76,9 @@ pub(crate) fn neighbours<'s>(
     let cooccurrence = by_member
         .clone()
         .join_core(by_member, move |(community, _), a, b| {
-            (a.item != b.item).then(|| {
+            // A member's contribution to a pair is symmetric, so each unordered pair is counted
+            // once and mirrored afterwards: half the records through the largest count.
+            (a.item < b.item).then(|| {
                 let c = contribution(&settings, a.strength, b.strength, a.length, true);
                 ((community.clone(), a.item.clone(), b.item.clone()), c)
             })
@@ -86,7 +88,12 @@ pub(crate) fn neighbours<'s>(
     let settings = config.clone();
     let kept = config.neighbours;
     let scored = cooccurrence
-        .map(|((community, a, b), co)| ((community, a), (b, co)))
+        .flat_map(|((community, a, b), co)| {
+            [
+                ((community.clone(), a.clone()), (b.clone(), co)),
+                ((community, b), (a, co)),
+            ]
+        })
         .join_map(masses.clone(), |(community, a), (b, co), mass_a| {
             ((community.clone(), b.clone()), (a.clone(), *co, *mass_a))
         })
