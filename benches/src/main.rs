@@ -14,10 +14,16 @@
 //!
 //! `cohort-benches moderation`: the moderation path (normalisation, PII detection, classifier score)
 //! in messages/s on one core, per stage and whole (see [`moderation`]).
+//!
+//! `cohort-benches reference --job count|cooc --input FILE --out FILE [--workers N]`: the peer
+//! comparison's reference jobs J1 and J2 on cohort's own ingest path and differential operators,
+//! writing the CSV the peers write (see [`reference`]; `benches/peers/run.sh` runs it against
+//! Pathway and Bytewax).
 
 mod kafka;
 mod moderation;
 mod recs;
+mod reference;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -72,6 +78,8 @@ enum Bench {
     Recs(recs::RecsBench),
     /// Moderation path: messages/s per core for normalisation, PII detection, classifier, whole.
     Moderation(moderation::ModerationBench),
+    /// Reference job J1 (count) or J2 (cooc) of the peer comparison, on a JSON Lines file.
+    Reference(reference::ReferenceBench),
     /// One whole-path run in this process; prints a JSON line (used by `ingest`).
     #[command(hide = true)]
     IngestOnce {
@@ -107,6 +115,7 @@ fn main() -> Result<()> {
         }),
         Bench::Recs(bench) => recs::run(bench),
         Bench::Moderation(bench) => moderation::run(bench),
+        Bench::Reference(bench) => Ok(reference::run(bench)?),
         Bench::IngestOnce {
             input,
             data_dir,
