@@ -31,11 +31,11 @@ pub enum Job {
 }
 
 impl Job {
-    /// The name the peers' kit uses for the job.
-    fn kit_name(self) -> &'static str {
+    /// The name the peers' kit uses for the job, and the one `--job` takes.
+    fn names(self) -> (&'static str, &'static str) {
         match self {
-            Job::Count => "J1",
-            Job::Cooc => "J2",
+            Job::Count => ("J1", "count"),
+            Job::Cooc => ("J2", "cooc"),
         }
     }
 }
@@ -61,14 +61,12 @@ pub struct ReferenceBench {
 pub fn run(bench: ReferenceBench) -> Result<(), ReferenceError> {
     let report = run::run(bench.job, &bench.input, &bench.out, bench.workers)?;
     let events = report.events as f64;
+    let (kit_name, name) = bench.job.names();
     println!(
         "reference {} ({}), {} worker(s): {} events in {:.3} s ({:.0} events/s; dataflow {:.3} s, \
          CSV {:.3} s), {} rows written to {}{}",
-        bench.job.kit_name(),
-        match bench.job {
-            Job::Count => "count",
-            Job::Cooc => "cooc",
-        },
+        kit_name,
+        name,
         bench.workers,
         report.events,
         report.total.as_secs_f64(),

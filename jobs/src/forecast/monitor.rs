@@ -356,17 +356,20 @@ mod tests {
             .collect()
     }
 
-    #[test]
-    fn every_closed_hour_issues_a_forecast_of_the_horizon() {
-        let config = MonitorConfig::default();
-        let (_, out) = feed(&daily(30), &config);
-        let forecasts: Vec<&ForecastIssue> = out
-            .iter()
+    fn forecasts(out: &[ActivityOutput]) -> Vec<&ForecastIssue> {
+        out.iter()
             .filter_map(|o| match o {
                 ActivityOutput::Forecast(f) => Some(f),
                 _ => None,
             })
-            .collect();
+            .collect()
+    }
+
+    #[test]
+    fn every_closed_hour_issues_a_forecast_of_the_horizon() {
+        let config = MonitorConfig::default();
+        let (_, out) = feed(&daily(30), &config);
+        let forecasts = forecasts(&out);
         assert_eq!(forecasts.len(), 30);
         let last = forecasts[29];
         assert_eq!(last.points.len(), 48);
@@ -432,13 +435,10 @@ mod tests {
         values[spike] = 300;
         let (_, out) = feed(&values, &config);
         let echo = (spike + 24) as i64 * HOUR_MS;
-        let forecast_of_echo = out
-            .iter()
-            .filter_map(|o| match o {
-                ActivityOutput::Forecast(f) if f.first_hour_ms == echo => Some(f.points[0].yhat),
-                _ => None,
-            })
-            .next();
+        let forecast_of_echo = forecasts(&out)
+            .into_iter()
+            .find(|f| f.first_hour_ms == echo)
+            .map(|f| f.points[0].yhat);
         // The hour is 12 to 16 messages every day; learning the spike would forecast it far higher.
         assert!(
             matches!(forecast_of_echo, Some(y) if y < 25.0),

@@ -53,11 +53,10 @@ impl SeasonalMean {
 
     /// Takes one observation in O(1). Once the window is full, the ring keeps the observation
     /// clipped to the expected value ± the robust bound; the error statistics use the raw one.
-    pub fn step(&mut self, y: f64) {
+    pub fn step(&mut self, mut y: f64) {
         let window = self.ring.len();
         let slot = self.t % self.period;
         let at = self.t % window;
-        let mut y = y;
         if self.t >= window {
             let expected = self.sums[slot] / self.cycles as f64;
             let e = y - expected;
