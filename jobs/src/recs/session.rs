@@ -24,17 +24,25 @@ type List = BTreeSet<(u32, String, i64)>;
 /// community) for quick lookups.
 #[derive(Default)]
 struct Current {
-    counts: BTreeMap<ServingRow, isize>,
+    /// Hashed, not ordered: a step can change millions of rows, and ordered lookups compare
+    /// strings at every level.
+    counts: HashMap<ServingRow, isize>,
     lists: HashMap<(String, String), List>,
     trending: HashMap<String, List>,
 }
 
 impl Current {
     fn apply(&mut self, row: &ServingRow, diff: isize) {
-        let count = self.counts.entry(row.clone()).or_insert(0);
-        *count += diff;
-        if *count == 0 {
-            self.counts.remove(row);
+        match self.counts.get_mut(row) {
+            Some(count) => {
+                *count += diff;
+                if *count == 0 {
+                    self.counts.remove(row);
+                }
+            }
+            None => {
+                self.counts.insert(row.clone(), diff);
+            }
         }
         let list = match row {
             ServingRow::Recommendation {
@@ -132,9 +140,11 @@ impl RecsSession {
         items(self.current.borrow().trending.get(community_id))
     }
 
-    /// Every current row of both derived tables.
+    /// Every current row of the derived tables, in order.
     pub fn rows(&self) -> Vec<ServingRow> {
-        rows_of(&self.current.borrow().counts)
+        let mut rows = rows_of(self.current.borrow().counts.iter());
+        rows.sort();
+        rows
     }
 }
 
@@ -149,9 +159,9 @@ fn items(list: Option<&List>) -> Vec<(String, i64)> {
 }
 
 /// The rows present (count > 0) in a consolidated map, each once.
-fn rows_of(counts: &BTreeMap<ServingRow, isize>) -> Vec<ServingRow> {
+fn rows_of<'a>(counts: impl IntoIterator<Item = (&'a ServingRow, &'a isize)>) -> Vec<ServingRow> {
     counts
-        .iter()
+        .into_iter()
         .filter(|(_, n)| **n > 0)
         .map(|(row, _)| row.clone())
         .collect()
@@ -182,5 +192,5 @@ pub fn final_rows(config: &RecsConfig, facts: Vec<Fact>, workers: usize) -> Vec<
     if let Err(e) = run.map(drop) {
         panic!("the batch recommendation dataflow failed: {e}");
     }
-    out.lock().map(|c| rows_of(&c)).unwrap_or_default()
+    out.lock().map(|c| rows_of(c.iter())).unwrap_or_default()
 }

@@ -16,7 +16,7 @@ pub(crate) struct HistoryItem {
     pub item: String,
     /// The member's interaction strength with it.
     pub strength: i64,
-    /// How many items this (capped) history holds.
+    /// How many items this (capped) history holds (0 in the scoring part, which does not use it).
     pub length: u32,
 }
 
@@ -31,16 +31,18 @@ enum Part {
     Scoring,
 }
 
-/// A member's histories: ((community, member), item) per part.
+/// A member's histories.
 pub(crate) struct Histories<'s> {
     /// The most recent `config.history` items: what co-occurrence is counted over.
     pub similarity: Coll<'s, (Scoped, HistoryItem)>,
-    /// The most recent `config.score_history` items: what a member's scores sum over.
-    pub scoring: Coll<'s, (Scoped, HistoryItem)>,
+    /// The most recent `config.score_history` items, as (item, strength): what a member's scores
+    /// sum over. No length: it would rewrite every record of a growing history at each new item,
+    /// and scoring only needs to know which items are in.
+    pub scoring: Coll<'s, (Scoped, (String, i64))>,
 }
 
 /// Both histories of every member, from one reduce (a record changes only when its item enters or
-/// leaves that part, so one new interaction at the cap moves two records per part, not all of them).
+/// leaves that part, or, in the similarity part, when the length changes).
 pub(crate) fn histories<'s>(pairs: Pairs<'s>, config: &RecsConfig) -> Histories<'s> {
     let caps = [
         (Part::Similarity, config.history),
@@ -51,7 +53,10 @@ pub(crate) fn histories<'s>(pairs: Pairs<'s>, config: &RecsConfig) -> Histories<
         .reduce(move |_member, items, out| {
             let latest = most_recent(items);
             for (part, cap) in caps {
-                let length = u32::try_from(latest.len().min(cap)).unwrap_or(u32::MAX);
+                let length = match part {
+                    Part::Similarity => u32::try_from(latest.len().min(cap)).unwrap_or(u32::MAX),
+                    Part::Scoring => 0,
+                };
                 for (item, strength) in latest.iter().take(cap) {
                     let item = HistoryItem {
                         item: (*item).clone(),
@@ -69,7 +74,7 @@ pub(crate) fn histories<'s>(pairs: Pairs<'s>, config: &RecsConfig) -> Histories<
     };
     Histories {
         similarity: of(Part::Similarity),
-        scoring: of(Part::Scoring),
+        scoring: of(Part::Scoring).map(|(member, h)| (member, (h.item, h.strength))),
     }
 }
 

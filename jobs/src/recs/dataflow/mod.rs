@@ -9,6 +9,10 @@
 //!       └ item titles and tags → TF-IDF → content neighbours of items nobody touched yet
 //! ```
 //!
+//! Co-occurrence (`similarity`) and the member lists (`scoring`) are stateful operators
+//! ([`stateful`]) over plain maps rather than differential joins and reduces: their records multiply
+//! (pairs per member, proposals per member) and differential would arrange each one.
+//!
 //! Every quantity that is summed through differential is an integer (weights, co-occurrence in
 //! thousandths, similarities and scores in millionths), so the incremental result is exactly the
 //! batch recompute, whatever order or batching the facts arrive in.
@@ -16,9 +20,9 @@
 mod content;
 mod history;
 mod interactions;
-mod reasons;
 mod scoring;
 mod similarity;
+mod stateful;
 mod topk;
 mod trending;
 

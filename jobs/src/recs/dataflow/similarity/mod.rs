@@ -9,11 +9,17 @@
 //!   co(i, j) / (degree(i) · degree(j)^β). Not symmetric: row i ranks what a walk from i reaches.
 //! * Cosine and Jaccard: w_i·w_j / n^damping to the pair and w_i² / n^damping to the mass.
 
+mod pairs;
+mod rows;
+
 use super::history::HistoryItem;
+use super::stateful::{Route, owner_of, stateful};
 use super::topk::top_k;
 use super::{Coll, Scoped};
 use crate::recs::config::{RecsConfig, Similarity};
 use cohort_schemas::serving::SCORE_SCALE;
+use pairs::{Cooc, MemberPairs};
+use rows::{RowInput, Rows};
 
 /// Units of co-occurrence per 1.0: fine enough that a 1/n share of a long history keeps six digits.
 const COOC_SCALE: f64 = 1_000_000.0;
@@ -59,49 +65,48 @@ pub(crate) fn similarity(config: &RecsConfig, co: isize, mass_a: isize, mass_b: 
 }
 
 /// The top `config.neighbours` items by similarity, per item.
+///
+/// Two stateful steps (see [`super::stateful`]): members' history changes become changes of their
+/// pair and mass contributions ([`pairs`], by member), and those update each item's row of
+/// co-occurrence and its top neighbours ([`rows`], by item). Both are functions of the history
+/// collection, so the neighbours equal the batch recompute; they keep plain maps where
+/// differential would arrange a record per pair and per candidate.
 pub(crate) fn neighbours<'s>(
     history: Coll<'s, (Scoped, HistoryItem)>,
     config: &RecsConfig,
 ) -> Neighbours<'s> {
-    let settings = config.clone();
-    let masses = history
-        .clone()
-        .explode(move |((community, _), h)| {
-            let c = contribution(&settings, h.strength, h.strength, h.length, false);
-            Some(((community, h.item), c))
-        })
-        .count();
-    let by_member = history.arrange_by_key();
-    let settings = config.clone();
-    let cooccurrence = by_member
-        .clone()
-        .join_core(by_member, move |(community, _), a, b| {
-            // A member's contribution to a pair is symmetric, so each unordered pair is counted
-            // once and mirrored afterwards: half the records through the largest count.
-            (a.item < b.item).then(|| {
-                let c = contribution(&settings, a.strength, b.strength, a.length, true);
-                ((community.clone(), a.item.clone(), b.item.clone()), c)
-            })
-        })
-        .explode(|(pair, c)| Some((pair, c)))
-        .count();
-    let settings = config.clone();
-    let kept = config.neighbours;
-    let scored = cooccurrence
-        .flat_map(|((community, a, b), co)| {
-            [
-                ((community.clone(), a.clone()), (b.clone(), co)),
-                ((community, b), (a, co)),
-            ]
-        })
-        .join_map(masses.clone(), |(community, a), (b, co), mass_a| {
-            ((community.clone(), b.clone()), (a.clone(), *co, *mass_a))
-        })
-        .join_map(masses, move |(community, b), (a, co, mass_a), mass_b| {
-            let s = similarity(&settings, *co, *mass_a, *mass_b);
-            ((community.clone(), a.clone()), (b.clone(), s))
-        });
-    top_neighbours(scored, kept)
+    let mut members = MemberPairs::new(config.clone());
+    let contributions = stateful(
+        history,
+        "PairContributions",
+        |(member, _): &(Scoped, HistoryItem)| owner_of(member),
+        move |updates| members.apply(updates),
+    );
+    let row_inputs = contributions.flat_map(|cooc| match cooc {
+        Cooc::Pair { community, a, b } => vec![
+            RowInput::Count {
+                community: community.clone(),
+                row: a.clone(),
+                other: b.clone(),
+            },
+            RowInput::Count {
+                community,
+                row: b,
+                other: a,
+            },
+        ],
+        Cooc::Mass { community, item } => vec![RowInput::Mass { community, item }],
+    });
+    let mut rows = Rows::new(config.clone());
+    stateful(
+        row_inputs,
+        "NeighbourRows",
+        |input: &RowInput| match input {
+            RowInput::Count { community, row, .. } => owner_of(&(community, row)),
+            RowInput::Mass { .. } => Route::Everyone,
+        },
+        move |updates| rows.apply(updates),
+    )
 }
 
 /// Each item's `kept` best-scored other items (positive scores only), ranked from 1: the shape of
