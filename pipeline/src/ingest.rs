@@ -50,6 +50,10 @@ impl Default for IngestSettings {
 /// Unbounded sources with nothing to read are polled again after this long.
 const IDLE_POLL: Duration = Duration::from_millis(10);
 
+/// How long after start an empty poll still does not count as caught up (see
+/// [`Metrics::worker_drained`]).
+const DRAIN_GRACE: Duration = Duration::from_secs(1);
+
 /// One split with its watermark and the bookkeeping that yields its resume state.
 struct Reader {
     split: Box<dyn Split>,
@@ -161,6 +165,8 @@ pub fn ingest<'s>(
         let mut capability = Some(capability);
         let mut started = false;
         let mut batch: Vec<(u64, Record)> = Vec::new();
+        let mut drained = false;
+        let started_at = std::time::Instant::now();
         move |output| {
             let Some(cap) = capability.as_mut() else {
                 return;
@@ -202,6 +208,14 @@ pub fn ingest<'s>(
                 reader.done = !more;
             }
             let read_any = !batch.is_empty();
+            // A worker has caught up the first time a poll finds nothing to read, after a short
+            // grace: a Kafka partition's first fetch takes a moment, and an empty poll before it
+            // says nothing about the backlog.
+            let finished = discovery.is_none() && readers.iter().all(|r| r.done);
+            if !read_any && !drained && (finished || started_at.elapsed() >= DRAIN_GRACE) {
+                drained = true;
+                metrics.worker_drained();
+            }
             batch.sort_by_key(|(time, _)| *time);
             let mut records = batch.drain(..).peekable();
             while let Some((time, record)) = records.next() {
