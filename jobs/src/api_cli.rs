@@ -11,9 +11,9 @@ use cohort_jobs::config::Config;
 use cohort_jobs::http::members::Members;
 use cohort_jobs::http::pipeline::{CatchUp, Pipeline};
 use cohort_jobs::http::store::ServingDb;
-use cohort_jobs::privacy::keys;
 use cohort_jobs::http::tokens::TokenSet;
 use cohort_jobs::http::{self, Access, Limits, ServeConfig};
+use cohort_jobs::privacy::keys;
 
 /// Who may call the API and how much.
 #[derive(clap::Args)]
@@ -139,12 +139,20 @@ pub(crate) fn start_in_run(
         Ok(members)
     };
     let pipeline = Pipeline::new(Arc::clone(metrics));
-    let serve = api.config("cohort run --http", data_dir, members, Some(pipeline.clone()))?;
+    let serve = api.config(
+        "cohort run --http",
+        data_dir,
+        members,
+        Some(pipeline.clone()),
+    )?;
     let described = describe(&serve);
     let listener = bind(addr)?;
     eprintln!("cohort run: serving the HTTP API on {addr}, {described}");
     let server = ApiThread::spawn(listener, serve)?;
-    Ok(Some((server, CatchUp::new(pipeline, config.runtime.workers))))
+    Ok(Some((
+        server,
+        CatchUp::new(pipeline, config.runtime.workers),
+    )))
 }
 
 /// A server on a thread of its own, beside a running pipeline (`cohort run --http`).

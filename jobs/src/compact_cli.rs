@@ -75,7 +75,12 @@ fn render(data_dir: &std::path::Path, plan: &CompactPlan, report: &CompactReport
     }
     out += &format!(
         "  {:<20} {:>15} {:>13} {:>12} {:>12} {:>18}\n",
-        "table", "files rewritten", "files removed", "rows removed", "ids replaced", "partitions dropped"
+        "table",
+        "files rewritten",
+        "files removed",
+        "rows removed",
+        "ids replaced",
+        "partitions dropped"
     );
     for (table, t) in &report.tables {
         out += &format!(

@@ -201,11 +201,13 @@ pub fn load(
                 message: e.into_inner().to_string(),
             }
         })?;
-    config.validate().map_err(|(key, message)| ConfigError::Value {
-        origin: origin(&key),
-        key,
-        message,
-    })?;
+    config
+        .validate()
+        .map_err(|(key, message)| ConfigError::Value {
+            origin: origin(&key),
+            key,
+            message,
+        })?;
     config.loaded_from = file.map(Path::to_path_buf);
     Ok(config)
 }
@@ -407,10 +409,22 @@ mod tests {
         assert_eq!(c.lake.retention_days.len(), 2);
         assert!(load(None, env(&[])).unwrap().lake.retention_days.is_empty());
         for (body, key) in [
-            ("[lake.retention_days]\nevents_chats = 7\n", "lake.retention_days.events_chats"),
-            ("[lake.retention_days]\nerasures = 7\n", "lake.retention_days.erasures"),
-            ("[lake.retention_days]\nalerts = 0\n", "lake.retention_days.alerts"),
-            ("[lake.retention_days]\nalerts = \"a week\"\n", "lake.retention_days.alerts"),
+            (
+                "[lake.retention_days]\nevents_chats = 7\n",
+                "lake.retention_days.events_chats",
+            ),
+            (
+                "[lake.retention_days]\nerasures = 7\n",
+                "lake.retention_days.erasures",
+            ),
+            (
+                "[lake.retention_days]\nalerts = 0\n",
+                "lake.retention_days.alerts",
+            ),
+            (
+                "[lake.retention_days]\nalerts = \"a week\"\n",
+                "lake.retention_days.alerts",
+            ),
         ] {
             std::fs::write(&path, body).unwrap();
             let e = load(Some(&path), env(&[])).unwrap_err().to_string();

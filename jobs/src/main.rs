@@ -327,10 +327,11 @@ fn run(args: RunArgs) -> Result<()> {
         None
     };
     let metrics = Arc::new(cohort_pipeline::Metrics::default());
-    let (server, mut catch_up) = match api_cli::start_in_run(args.http.as_deref(), &args.api, &config, &metrics)? {
-        Some((server, watch)) => (Some(server), Some(watch)),
-        None => (None, None),
-    };
+    let (server, mut catch_up) =
+        match api_cli::start_in_run(args.http.as_deref(), &args.api, &config, &metrics)? {
+            Some((server, watch)) => (Some(server), Some(watch)),
+            None => (None, None),
+        };
     let mut last_log = std::time::Instant::now();
     let result = ingest_job::run_with(&config, &stop, Arc::clone(&metrics), |m| {
         if let Some(watch) = catch_up.as_mut() {

@@ -48,7 +48,10 @@ fn retention_drops_old_partitions_of_listed_tables_only() {
         .as_secs() as i64
         / 86_400;
     let days = today - day_of(&keep_from);
-    assert!(days > 0, "the generated traffic lies in the future: {keep_from}");
+    assert!(
+        days > 0,
+        "the generated traffic lies in the future: {keep_from}"
+    );
     let expired = query_u64(
         &data,
         &format!("SELECT count(*) FROM events_view WHERE date < '{keep_from}'"),
@@ -62,19 +65,37 @@ fn retention_drops_old_partitions_of_listed_tables_only() {
         .collect();
 
     let config = dir.path().join("retention.toml");
-    std::fs::write(&config, format!("[lake.retention_days]\nevents_view = {days}\n")).unwrap();
-    let out = compact(&data, &["--retention", "--config", config.to_str().unwrap()]);
+    std::fs::write(
+        &config,
+        format!("[lake.retention_days]\nevents_view = {days}\n"),
+    )
+    .unwrap();
+    let out = compact(
+        &data,
+        &["--retention", "--config", config.to_str().unwrap()],
+    );
     let summary = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{summary}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{summary}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let line = summary
         .lines()
         .find(|l| l.trim_start().starts_with("events_view"))
         .unwrap_or_else(|| panic!("{summary}"));
-    let numbers: Vec<u64> = line.split_whitespace().skip(1).map(|n| n.parse().unwrap()).collect();
+    let numbers: Vec<u64> = line
+        .split_whitespace()
+        .skip(1)
+        .map(|n| n.parse().unwrap())
+        .collect();
     // files rewritten, files removed, rows removed, ids replaced, partitions dropped
     assert_eq!(numbers[0], 0, "{line}");
     assert_eq!(numbers[2], expired, "{line}");
-    assert_eq!(numbers[4], views.iter().filter(|d| **d < keep_from).count() as u64);
+    assert_eq!(
+        numbers[4],
+        views.iter().filter(|d| **d < keep_from).count() as u64
+    );
 
     let kept: BTreeSet<String> = views.iter().filter(|d| **d >= keep_from).cloned().collect();
     assert_eq!(dates(&data, "events_view"), kept);
@@ -89,7 +110,10 @@ fn retention_drops_old_partitions_of_listed_tables_only() {
         .collect();
     assert_eq!(now, others, "another table changed");
     // Again: nothing left to drop.
-    let out = compact(&data, &["--retention", "--config", config.to_str().unwrap()]);
+    let out = compact(
+        &data,
+        &["--retention", "--config", config.to_str().unwrap()],
+    );
     assert!(String::from_utf8_lossy(&out.stdout).contains("nothing to do"));
 }
 
@@ -107,7 +131,10 @@ fn bad_retention_keys_name_the_key_and_the_file() {
         let out = compact(&data, &["--config", config.to_str().unwrap()]);
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(!out.status.success());
-        assert!(stderr.contains(key) && stderr.contains("bad.toml"), "{stderr}");
+        assert!(
+            stderr.contains(key) && stderr.contains("bad.toml"),
+            "{stderr}"
+        );
     }
 }
 
@@ -119,13 +146,24 @@ fn compaction_and_runs_exclude_each_other() {
     let lock = DataDirLock::acquire(&data).unwrap();
     let out = compact(&data, &[]);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success() && stderr.contains("cohort.lock"), "{stderr}");
+    assert!(
+        !out.status.success() && stderr.contains("cohort.lock"),
+        "{stderr}"
+    );
     let mut cmd = cohort();
-    cmd.args(["run", "--events", "100", "--data-dir"]).arg(&data);
+    cmd.args(["run", "--events", "100", "--data-dir"])
+        .arg(&data);
     let out = cmd.output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success() && stderr.contains("held by another cohort process"), "{stderr}");
+    assert!(
+        !out.status.success() && stderr.contains("held by another cohort process"),
+        "{stderr}"
+    );
     drop(lock);
     let out = compact(&data, &[]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

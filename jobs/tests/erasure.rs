@@ -7,11 +7,11 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
-#[path = "erasure/input.rs"]
-mod input;
 #[allow(dead_code)]
 #[path = "http_api/fixture.rs"]
 mod fixture;
+#[path = "erasure/input.rs"]
+mod input;
 #[allow(dead_code)]
 #[path = "privacy_pseudonyms/scan.rs"]
 mod scan;
@@ -57,10 +57,16 @@ fn serve(data: &Path, dir: &Path, name: &str) -> (Server, String) {
 fn api_answers(server: &Server, token: &str, community: &str) -> (u16, String) {
     let c = enc(community);
     let recs = server.get(
-        &format!("/v1/communities/{c}/members/{}/recommendations?k=1000", enc(RAW)),
+        &format!(
+            "/v1/communities/{c}/members/{}/recommendations?k=1000",
+            enc(RAW)
+        ),
         Some(token),
     );
-    let alerts = server.get(&format!("/v1/communities/{c}/alerts?limit=1000"), Some(token));
+    let alerts = server.get(
+        &format!("/v1/communities/{c}/alerts?limit=1000"),
+        Some(token),
+    );
     assert_eq!(alerts.status, 200, "{}", alerts.text);
     let forecasts = server.get(&format!("/v1/communities/{c}/forecasts"), Some(token));
     assert_eq!(forecasts.status, 200, "{}", forecasts.text);
@@ -104,13 +110,19 @@ fn an_erased_member_leaves_no_trace_in_serving_tables_api_answers_or_the_compact
     }
     let (in_serving, _) = ids_in_serving_values(&control, &pseudo);
     for table in ["recommendations", "alerts"] {
-        assert!(in_serving.contains_key(table), "control serving: {in_serving:?}");
+        assert!(
+            in_serving.contains_key(table),
+            "control serving: {in_serving:?}"
+        );
     }
     assert!(!ids_in_lake_values(&control, &pseudo).is_empty());
     let (server, token) = serve(&control, dir.path(), "control");
     let (status, text) = api_answers(&server, &token, &input.community);
     assert_eq!(status, 200, "control recommendations: {text:.300}");
-    assert!(text.contains(&stored), "the control alerts do not name the member");
+    assert!(
+        text.contains(&stored),
+        "the control alerts do not name the member"
+    );
     drop(server);
 
     // The same input and the erasure request: gone from the serving tables and the API within
@@ -120,11 +132,17 @@ fn an_erased_member_leaves_no_trace_in_serving_tables_api_answers_or_the_compact
     let data = dir.path().join("erased");
     run_file_with_recs(&erased_input, &data, &["--lateness-ms", LATENESS]);
     let (in_serving, pseudonyms) = ids_in_serving_values(&data, &pseudo);
-    assert!(in_serving.is_empty(), "serving tables name the member: {in_serving:?}");
+    assert!(
+        in_serving.is_empty(),
+        "serving tables name the member: {in_serving:?}"
+    );
     assert!(pseudonyms > 0, "the serving tables hold no member at all");
     let (server, token) = serve(&data, dir.path(), "erased");
     let (status, text) = api_answers(&server, &token, &input.community);
-    assert_eq!(status, 404, "recommendations of the erased member: {text:.300}");
+    assert_eq!(
+        status, 404,
+        "recommendations of the erased member: {text:.300}"
+    );
     assert!(!text.contains(&stored), "an API answer names the member");
     assert!(text.contains("pm_"), "the alerts name no member at all");
     drop(server);
@@ -133,7 +151,8 @@ fn an_erased_member_leaves_no_trace_in_serving_tables_api_answers_or_the_compact
     assert!(query_u64(&data, "SELECT count(*) FROM erasures") >= 1);
 
     let mut cmd = cohort();
-    cmd.args(["compact", "--apply-erasures", "--data-dir"]).arg(&data);
+    cmd.args(["compact", "--apply-erasures", "--data-dir"])
+        .arg(&data);
     let summary = String::from_utf8(ok(cmd).stdout).unwrap();
     assert!(summary.contains("events_chat"), "{summary}");
 
@@ -147,11 +166,16 @@ fn an_erased_member_leaves_no_trace_in_serving_tables_api_answers_or_the_compact
     }
     let mention = query(
         &data,
-        &format!("SELECT text, array_to_string(mentions, ' ') FROM events_chat WHERE event_id = '{MENTION}'"),
+        &format!(
+            "SELECT text, array_to_string(mentions, ' ') FROM events_chat WHERE event_id = '{MENTION}'"
+        ),
     );
     assert_eq!(
         mention,
-        vec![vec!["thanks @[erased] for the notes".to_string(), "[erased]".to_string()]],
+        vec![vec![
+            "thanks @[erased] for the notes".to_string(),
+            "[erased]".to_string()
+        ]],
         "the other member's message stays, without the member's id"
     );
     // The bytes: neither the raw id anywhere in the data directory, nor the pseudonym in the
@@ -167,7 +191,8 @@ fn an_erased_member_leaves_no_trace_in_serving_tables_api_answers_or_the_compact
     // Idempotent: a second compaction changes nothing; the jobs resume from the rewritten lake.
     let (files_before, _) = lake_files(&data);
     let mut cmd = cohort();
-    cmd.args(["compact", "--apply-erasures", "--data-dir"]).arg(&data);
+    cmd.args(["compact", "--apply-erasures", "--data-dir"])
+        .arg(&data);
     let again = String::from_utf8(ok(cmd).stdout).unwrap();
     assert!(again.contains("nothing to do"), "{again}");
     assert_eq!(lake_files(&data).0, files_before);

@@ -1,6 +1,6 @@
 //! `cohort run --http`: the API served from inside a running pipeline, over a real socket, while
-//! it ingests from a real Kafka broker. `/readyz` answers 503 until the run has read and
-//! committed the backlog it found at start, then 200; the data routes answer from the serving
+//! it ingests from a real Kafka broker. `/readyz` answers 503 until the run has read the backlog
+//! it found at start and committed since, then 200; the data routes answer from the serving
 //! tables the run keeps writing, behind the same tokens as `cohort serve`; `/metrics` adds the
 //! pipeline's counters. Without tokens the run refuses to start, as `cohort serve` does.
 #![allow(clippy::unwrap_used)]
@@ -36,7 +36,10 @@ fn sample(metrics: &str, name: &str) -> f64 {
 fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
     let start = Instant::now();
     while !done() {
-        assert!(start.elapsed() < Duration::from_secs(120), "timed out: {what}");
+        assert!(
+            start.elapsed() < Duration::from_secs(120),
+            "timed out: {what}"
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
 }
@@ -46,13 +49,21 @@ fn without_tokens_a_run_with_http_refuses_to_start() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let mut cmd = cohort();
-    cmd.args(["run", "--events", "1000", "--http", "127.0.0.1:0", "--data-dir"])
-        .arg(&data);
+    cmd.args([
+        "run",
+        "--events",
+        "1000",
+        "--http",
+        "127.0.0.1:0",
+        "--data-dir",
+    ])
+    .arg(&data);
     let out = cmd.output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success(), "{stderr}");
     assert!(
-        stderr.contains("cohort run --http needs --tokens FILE") && stderr.contains("--allow-anonymous"),
+        stderr.contains("cohort run --http needs --tokens FILE")
+            && stderr.contains("--allow-anonymous"),
         "{stderr}"
     );
     assert!(!data.join("lake").exists(), "a refused run wrote a lake");
@@ -85,19 +96,36 @@ fn the_api_answers_from_inside_the_run_ready_once_the_backlog_is_committed() {
         &broker.brokers,
         &prefix,
         &data,
-        &["--http", "127.0.0.1:0", "--tokens", tokens.to_str().unwrap()],
+        &[
+            "--http",
+            "127.0.0.1:0",
+            "--tokens",
+            tokens.to_str().unwrap(),
+        ],
     );
     let server = Server::spawn(cmd, &dir.path().join("run.log"));
 
     // Not ready while the backlog is read; ready once it is committed.
     let first = server.get("/readyz", None);
-    assert_eq!((first.status, first.json["status"].as_str()), (503, Some("not_ready")), "{}", first.text);
+    assert_eq!(
+        (first.status, first.json["status"].as_str()),
+        (503, Some("not_ready")),
+        "{}",
+        first.text
+    );
     wait_for("/readyz", || server.get("/readyz", None).status == 200);
-    let committed: u64 = serving_offsets(&data).values().sum();
-    assert!(committed >= 20_000, "ready with {committed} of 20000 records committed");
+    // Ready means the backlog is read and a commit has followed (records within the lateness of
+    // the newest event time commit once the watermark passes them, below).
     let metrics = server.get("/metrics", None).text;
     assert_eq!(sample(&metrics, "cohort_caught_up"), 1.0);
-    assert!(sample(&metrics, "cohort_records_read_total") >= 20_000.0, "{metrics}");
+    assert!(
+        sample(&metrics, "cohort_records_read_total") >= 20_000.0,
+        "{metrics}"
+    );
+    assert!(sample(&metrics, "cohort_commits_total") >= 1.0, "{metrics}");
+    wait_for("the backlog committed", || {
+        serving_offsets(&data).values().sum::<u64>() >= 20_000
+    });
     assert!(sample(&metrics, "cohort_events_in_total{kind=\"view\"}") > 0.0);
 
     // More traffic while the server answers: the API follows the serving tables.
@@ -132,8 +160,14 @@ fn the_api_answers_from_inside_the_run_ready_once_the_backlog_is_committed() {
     });
     // The same access rules as `cohort serve`.
     assert_eq!(server.get(&path, None).status, 401);
-    assert_eq!(server.get(&path, Some("cohort_0000000000000000_00")).status, 401);
-    assert!(!server.log_text().contains(&token), "the token reached the log");
+    assert_eq!(
+        server.get(&path, Some("cohort_0000000000000000_00")).status,
+        401
+    );
+    assert!(
+        !server.log_text().contains(&token),
+        "the token reached the log"
+    );
 
     let summary = server.stop();
     assert!(summary.contains("cohort run finished"), "{summary}");

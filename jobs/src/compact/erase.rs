@@ -67,7 +67,10 @@ impl Eraser {
     }
 
     /// `batch` without the erased members, or `None` when it names none of them.
-    pub fn batch(&self, batch: &RecordBatch) -> Result<Option<(RecordBatch, BatchErasure)>, ArrowError> {
+    pub fn batch(
+        &self,
+        batch: &RecordBatch,
+    ) -> Result<Option<(RecordBatch, BatchErasure)>, ArrowError> {
         let mut report = BatchErasure::default();
         let keep = self.rows_to_keep(batch);
         let filtered = match &keep {
@@ -103,9 +106,11 @@ impl Eraser {
             .collect();
         let keep: BooleanArray = (0..batch.num_rows())
             .map(|row| {
-                Some(!members.iter().any(|column| {
-                    column.is_valid(row) && self.erased(column.value(row))
-                }))
+                Some(
+                    !members
+                        .iter()
+                        .any(|column| column.is_valid(row) && self.erased(column.value(row))),
+                )
             })
             .collect();
         (keep.false_count() > 0).then_some(keep)
@@ -157,7 +162,11 @@ impl Eraser {
     }
 
     /// A list-of-strings column (mentions, tags) with erased ids replaced, or `None`.
-    fn scrub_list(&self, column: &ArrayRef, count: &mut u64) -> Result<Option<ArrayRef>, ArrowError> {
+    fn scrub_list(
+        &self,
+        column: &ArrayRef,
+        count: &mut u64,
+    ) -> Result<Option<ArrayRef>, ArrowError> {
         let Some(list) = column.as_any().downcast_ref::<ListArray>() else {
             return Ok(None);
         };
@@ -230,7 +239,10 @@ mod tests {
         assert_eq!(out.num_rows(), 2);
         let text = format!("{out:?}");
         assert!(!text.contains(GONE), "{text}");
-        assert!(text.contains(&format!("hi @{ERASED} and @{STAYS}")), "{text}");
+        assert!(
+            text.contains(&format!("hi @{ERASED} and @{STAYS}")),
+            "{text}"
+        );
         // Applying the register again changes nothing: compaction is idempotent.
         assert!(eraser.batch(&out).unwrap().is_none());
     }

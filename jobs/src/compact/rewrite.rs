@@ -35,7 +35,8 @@ pub(super) fn replace(
         message: e.to_string(),
     };
     let file = File::create(&tmp).map_err(|e| CompactError::io(&tmp, e))?;
-    let mut writer = ArrowWriter::try_new(file, schema, Some(writer_properties())).map_err(parquet)?;
+    let mut writer =
+        ArrowWriter::try_new(file, schema, Some(writer_properties())).map_err(parquet)?;
     for batch in batches.iter().filter(|b| b.num_rows() > 0) {
         writer.write(batch).map_err(parquet)?;
     }

@@ -1,10 +1,10 @@
 //! The pipeline a server runs inside (`cohort run --http`): whether it has caught up, which is
 //! what `/readyz` waits for, and its counters, which `/metrics` adds to the API's own.
 //!
-//! Caught up means: every worker has, at least once, found nothing more to read in its sources
-//! (everything they held when the run started or resumed has been read), and a commit has
-//! followed, so the serving tables hold it. It stays true afterwards: a server that answered
-//! ready does not drop out of a load balancer because traffic picked up.
+//! Caught up means: every worker has, at least once, read everything its sources held when they
+//! were opened and found nothing more, and a commit has followed. (That commit may not cover the
+//! records within the allowed lateness of the newest event time yet.) It stays true afterwards: a
+//! server that answered ready does not drop out of a load balancer because traffic picked up.
 
 use std::fmt::Write;
 use std::sync::Arc;
@@ -157,6 +157,9 @@ mod tests {
         pipeline.render(&mut text);
         assert!(text.contains("cohort_caught_up 1\n"), "{text}");
         assert!(text.contains("cohort_commits_total 2\n"), "{text}");
-        assert!(text.contains("cohort_events_in_total{kind=\"view\"} 0\n"), "{text}");
+        assert!(
+            text.contains("cohort_events_in_total{kind=\"view\"} 0\n"),
+            "{text}"
+        );
     }
 }

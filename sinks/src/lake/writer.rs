@@ -12,7 +12,8 @@ use cohort_schemas::activity::{ActivityAlert, ActivityHour, ActivityOutput, Fore
 use cohort_schemas::lake::{
     ActivityHourBatchBuilder, AlertBatchBuilder, ChatScanBatchBuilder, DeadLetter,
     DeadLetterBatchBuilder, ErasureBatchBuilder, ErasureRequest, EventBatchBuilder,
-    ForecastBatchBuilder, LAKE_FORMAT_VERSION, LakeTable, ModerationAlertBatchBuilder, RecommendationBatchBuilder, RecommendationChange,
+    ForecastBatchBuilder, LAKE_FORMAT_VERSION, LakeTable, ModerationAlertBatchBuilder,
+    RecommendationBatchBuilder, RecommendationChange,
 };
 use cohort_schemas::moderation::{ChatScan, ModerationAlert};
 use cohort_schemas::time::partition_of_ms;
