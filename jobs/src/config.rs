@@ -40,6 +40,9 @@ pub struct Config {
     /// The moderation job.
     #[serde(default)]
     pub moderation: crate::moderation::job::ModerationJobConfig,
+    /// The lake's upkeep (`cohort compact`).
+    #[serde(default)]
+    pub lake: LakeConfig,
     /// The file this configuration was loaded from (not a key of it): a run watches it and takes up
     /// changes of `[moderation.lexicons]` without a restart.
     #[serde(skip)]
@@ -68,6 +71,45 @@ pub struct Runtime {
 pub struct Output {
     /// The data directory.
     pub data_dir: PathBuf,
+}
+
+/// `[lake]`: what `cohort compact` keeps.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LakeConfig {
+    /// `[lake.retention_days]`: per lake table, the days its date partitions are kept (counted by
+    /// event time); a table not listed is kept forever.
+    pub retention_days: std::collections::BTreeMap<String, u32>,
+}
+
+impl LakeConfig {
+    /// The first unusable setting, as (key, message).
+    fn invalid(&self) -> Option<(String, String)> {
+        use cohort_schemas::lake::LakeTable;
+        self.retention_days.iter().find_map(|(table, days)| {
+            let key = format!("lake.retention_days.{table}");
+            match LakeTable::from_name(table) {
+                None => Some((
+                    key,
+                    format!(
+                        "no lake table is called `{table}`; expected one of {:?}",
+                        LakeTable::all()
+                            .filter(|t| *t != LakeTable::Erasures)
+                            .map(LakeTable::name)
+                            .collect::<Vec<_>>()
+                    ),
+                )),
+                Some(LakeTable::Erasures) => Some((
+                    key,
+                    "the erasure register is kept as long as the lake: without it, compaction \
+                     could not remove an erased member's late or replayed events"
+                        .to_string(),
+                )),
+                Some(_) if *days == 0 => Some((key, "must be at least 1 day".to_string())),
+                Some(_) => None,
+            }
+        })
+    }
 }
 
 /// A configuration that cannot be used.
@@ -100,10 +142,12 @@ pub enum ConfigError {
         message: String,
     },
     /// A value is of the right type but not usable.
-    #[error("invalid config key `{key}`: {message}")]
+    #[error("invalid config key `{key}` (from {origin}): {message}")]
     Value {
         /// Dotted key path.
         key: String,
+        /// The file, the environment variable, or the embedded defaults.
+        origin: String,
         /// What is wrong.
         message: String,
     },
@@ -138,24 +182,32 @@ pub fn load(
         set_path(&mut merged, &path, parse_env_value(&raw));
         from_env.insert((path.join("."), name));
     }
+    // Where a key's value came from: the environment variable that set it, else the file, else
+    // the embedded defaults.
+    let origin = |key: &str| {
+        from_env
+            .iter()
+            .find(|(k, _)| key == *k || key.starts_with(&format!("{k}.")) || k.starts_with(key))
+            .map(|(_, var)| format!("environment variable {var}"))
+            .or(file_origin.clone())
+            .unwrap_or_else(|| "the embedded defaults".to_string())
+    };
     let mut config: Config =
         serde_path_to_error::deserialize(Value::Table(merged)).map_err(|e| {
             let key = e.path().to_string();
-            let origin = from_env
-                .iter()
-                .find(|(k, _)| {
-                    key == *k || key.starts_with(&format!("{k}.")) || k.starts_with(&key)
-                })
-                .map(|(_, var)| format!("environment variable {var}"))
-                .or(file_origin.clone())
-                .unwrap_or_else(|| "the embedded defaults".to_string());
             ConfigError::Key {
+                origin: origin(&key),
                 key,
-                origin,
                 message: e.into_inner().to_string(),
             }
         })?;
-    config.validate()?;
+    config
+        .validate()
+        .map_err(|(key, message)| ConfigError::Value {
+            origin: origin(&key),
+            key,
+            message,
+        })?;
     config.loaded_from = file.map(Path::to_path_buf);
     Ok(config)
 }
@@ -174,13 +226,9 @@ pub fn lexicon_loader(file: PathBuf) -> crate::moderation::lexicon::ConfigLoader
 }
 
 impl Config {
-    fn validate(&self) -> Result<(), ConfigError> {
-        let bad = |key: &str, message: &str| {
-            Err(ConfigError::Value {
-                key: key.to_string(),
-                message: message.to_string(),
-            })
-        };
+    /// The first unusable value, as (key, message).
+    fn validate(&self) -> Result<(), (String, String)> {
+        let bad = |key: &str, message: &str| Err((key.to_string(), message.to_string()));
         if self.runtime.workers == 0 {
             return bad("runtime.workers", "must be at least 1");
         }
@@ -201,6 +249,9 @@ impl Config {
         }
         if let Some((key, message)) = self.moderation.invalid() {
             return bad(key, message);
+        }
+        if let Some((key, message)) = self.lake.invalid() {
+            return bad(&key, &message);
         }
         if let SourceSpec::Kafka(kafka) = &self.source {
             let unknown = kafka.unknown_topic_keys();
@@ -342,6 +393,43 @@ mod tests {
         std::fs::write(&path, "[source]\ntype = \"kafka\"\nstart = \"soon\"\n").unwrap();
         let e = load(Some(&path), env(&[])).unwrap_err().to_string();
         assert!(e.contains("source") && e.contains("soon"), "{e}");
+    }
+
+    #[test]
+    fn retention_names_lake_tables_and_errors_name_the_key_and_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        std::fs::write(
+            &path,
+            "[lake.retention_days]\ndead_letters = 7\nevents_chat = 365\n",
+        )
+        .unwrap();
+        let c = load(Some(&path), env(&[])).unwrap();
+        assert_eq!(c.lake.retention_days["dead_letters"], 7);
+        assert_eq!(c.lake.retention_days.len(), 2);
+        assert!(load(None, env(&[])).unwrap().lake.retention_days.is_empty());
+        for (body, key) in [
+            (
+                "[lake.retention_days]\nevents_chats = 7\n",
+                "lake.retention_days.events_chats",
+            ),
+            (
+                "[lake.retention_days]\nerasures = 7\n",
+                "lake.retention_days.erasures",
+            ),
+            (
+                "[lake.retention_days]\nalerts = 0\n",
+                "lake.retention_days.alerts",
+            ),
+            (
+                "[lake.retention_days]\nalerts = \"a week\"\n",
+                "lake.retention_days.alerts",
+            ),
+        ] {
+            std::fs::write(&path, body).unwrap();
+            let e = load(Some(&path), env(&[])).unwrap_err().to_string();
+            assert!(e.contains(key) && e.contains("c.toml"), "{body}: {e}");
+        }
     }
 
     #[test]

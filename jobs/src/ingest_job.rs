@@ -1,7 +1,8 @@
 //! The ingest job: source → decode/validate/watermark → Parquet lake + serving checkpoint, on timely.
 //!
 //! Before the dataflow starts, the serving database finishes any publish a crash interrupted and
-//! discards uncommitted staging; the last checkpoint then tells each split where to resume.
+//! discards uncommitted staging; the last checkpoint then tells each split where to resume. The run
+//! holds the data directory's lock throughout, so `cohort compact` never rewrites the lake under it.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -15,7 +16,7 @@ use cohort_pipeline::stage::stage;
 use cohort_pipeline::{Metrics, SourceSpec};
 use cohort_schemas::Decoder;
 use cohort_schemas::time::second_start_ms;
-use cohort_sinks::{LakeLayout, ParquetEpochWriter, SqliteStore};
+use cohort_sinks::{DataDirLock, LakeLayout, ParquetEpochWriter, SqliteStore};
 use timely::dataflow::operators::Concat;
 use timely::dataflow::operators::vec::Map;
 
@@ -40,6 +41,9 @@ const RELOAD: Duration = Duration::from_secs(2);
 /// Why a run could not complete.
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
+    /// Another process (a run or a compaction) is writing the data directory.
+    #[error(transparent)]
+    Lock(#[from] cohort_sinks::lake::LockError),
     /// The serving database failed.
     #[error(transparent)]
     Store(#[from] cohort_sinks::serving::StoreError),
@@ -94,6 +98,17 @@ pub struct RunReport {
 pub fn run(
     config: &Config,
     stop: &Arc<AtomicBool>,
+    on_tick: impl FnMut(&Metrics),
+) -> Result<RunReport, RunError> {
+    run_with(config, stop, Arc::new(Metrics::default()), on_tick)
+}
+
+/// [`run`], counting into `metrics` (shared with whoever else reads them: the HTTP API of
+/// `cohort run --http`).
+pub fn run_with(
+    config: &Config,
+    stop: &Arc<AtomicBool>,
+    metrics: Arc<Metrics>,
     mut on_tick: impl FnMut(&Metrics),
 ) -> Result<RunReport, RunError> {
     let data_dir = config.output.data_dir.clone();
@@ -102,6 +117,8 @@ pub fn run(
     let manifest = layout.root.join("_manifest").join(format!("{JOB}.json"));
     let source = config.source.describe();
     let workers = config.runtime.workers;
+    // One writer per data directory, held until the run returns: `cohort compact` takes it too.
+    let _lock = DataDirLock::acquire(&data_dir)?;
     let (checkpoint, recovered_files, committed_rows) = {
         let store = SqliteStore::open(&db, JOB)?;
         let recovery = store.recover(&layout)?;
@@ -179,7 +196,6 @@ pub fn run(
         config.source.splits_for(0, workers)?;
     }
 
-    let metrics = Arc::new(Metrics::default());
     let run_id = run_id();
     let settings = IngestSettings {
         allowed_lateness_ms: config.runtime.allowed_lateness_ms,

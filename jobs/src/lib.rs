@@ -6,6 +6,7 @@
 //! prints ([`summary`]). The binary in `main.rs` only parses arguments and calls in here, so tests
 //! and benchmarks drive the same code.
 
+pub mod compact;
 pub mod config;
 mod csv_line;
 pub mod forecast;

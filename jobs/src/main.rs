@@ -9,10 +9,12 @@ use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand, ValueEnum};
 
 mod analysis;
+mod api_cli;
 use analysis::{
     EvalCommand, PlotCommand, TrainCommand, eval_forecast, eval_moderation, eval_pii, eval_recs,
     plot_forecast, train_moderation,
 };
+mod compact_cli;
 mod member_cli;
 mod serve_cli;
 use cohort_jobs::config::{self, Config};
@@ -20,6 +22,7 @@ use cohort_jobs::{ingest_job, produce, query, summary};
 use cohort_pipeline::SourceSpec;
 use cohort_pipeline::generate::{Generator, GeneratorConfig};
 use cohort_pipeline::source::KafkaConfig;
+use compact_cli::CompactArgs;
 use member_cli::PseudonymArgs;
 use serve_cli::{ServeArgs, TokenCommand};
 
@@ -61,6 +64,10 @@ enum Command {
     /// Print the id a data directory stores for raw member ids (their pseudonyms when ingest
     /// pseudonymised them), for SQL over the lake or the serving database. See docs/privacy.md.
     Pseudonym(PseudonymArgs),
+    /// Rewrite the lake for privacy: apply the erasure register (--apply-erasures) and drop date
+    /// partitions past [lake.retention_days] (--retention); both without either flag. Takes the
+    /// data directory's lock: not while a `cohort run` writes it. See docs/privacy.md.
+    Compact(CompactArgs),
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -134,6 +141,13 @@ struct RunArgs {
     /// commit, print the summary and exit.
     #[arg(long)]
     exit_when_caught_up: bool,
+    /// Also serve the HTTP API (as `cohort serve` does) on ADDR, host:port, while the run lasts;
+    /// /readyz is ready once the run has caught up with its sources. The address bound is printed
+    /// as the first line of standard output. See docs/http.md.
+    #[arg(long, value_name = "ADDR")]
+    http: Option<String>,
+    #[command(flatten)]
+    api: api_cli::ApiArgs,
 }
 
 #[derive(clap::Args)]
@@ -206,6 +220,7 @@ fn main() -> Result<()> {
         Command::Serve(args) => serve_cli::serve(args),
         Command::Token(TokenCommand::Create(args)) => serve_cli::token_create(&args),
         Command::Pseudonym(args) => member_cli::pseudonym(&args),
+        Command::Compact(args) => compact_cli::compact(&args),
     }
 }
 
@@ -311,8 +326,17 @@ fn run(args: RunArgs) -> Result<()> {
     } else {
         None
     };
+    let metrics = Arc::new(cohort_pipeline::Metrics::default());
+    let (server, mut catch_up) =
+        match api_cli::start_in_run(args.http.as_deref(), &args.api, &config, &metrics)? {
+            Some((server, watch)) => (Some(server), Some(watch)),
+            None => (None, None),
+        };
     let mut last_log = std::time::Instant::now();
-    let report = ingest_job::run(&config, &stop, |m| {
+    let result = ingest_job::run_with(&config, &stop, Arc::clone(&metrics), |m| {
+        if let Some(watch) = catch_up.as_mut() {
+            watch.observe();
+        }
         let (files, _, commits) = m.commit_totals();
         if let Some(bar) = &bar {
             bar.set_position(m.records_read());
@@ -326,7 +350,11 @@ fn run(args: RunArgs) -> Result<()> {
                 files
             );
         }
-    })?;
+    });
+    if let Some(server) = server {
+        server.stop()?;
+    }
+    let report = result?;
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }

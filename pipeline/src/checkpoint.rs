@@ -199,6 +199,9 @@ pub struct Staged {
     /// Moderation alert states below `upto`.
     #[serde(default)]
     pub moderation: Vec<cohort_schemas::moderation::ModerationAlert>,
+    /// Members (as stored) whose erasure request is below `upto`.
+    #[serde(default)]
+    pub erased: Vec<String>,
 }
 
 /// What a commit changes in the serving tables besides the checkpoint and the file list.
@@ -210,6 +213,9 @@ pub struct ServingUpdates {
     pub activity: Vec<cohort_schemas::activity::ActivityOutput>,
     /// Moderation alert states (upserted by id, the newest kept).
     pub moderation: Vec<cohort_schemas::moderation::ModerationAlert>,
+    /// Members (as stored) erased in this commit: their rows leave every serving table the jobs
+    /// do not retract themselves (moderation alerts), and never come back.
+    pub erased: Vec<String>,
 }
 
 /// A sink or store failure. The pipeline stops at the last good checkpoint; a restart resumes there.

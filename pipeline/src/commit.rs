@@ -80,6 +80,7 @@ pub fn commit<'s, S, A>(
     let mut serving: Vec<ServingChange> = Vec::new();
     let mut activity: Vec<ActivityOutput> = Vec::new();
     let mut moderation: Vec<ModerationAlert> = Vec::new();
+    let mut erased: Vec<String> = Vec::new();
     let mut pending = false;
     let mut finished = false;
     let mut last_commit = Instant::now();
@@ -103,6 +104,7 @@ pub fn commit<'s, S, A>(
                             serving.extend(s.serving);
                             activity.extend(s.activity);
                             moderation.extend(s.moderation);
+                            erased.extend(s.erased);
                             for (k, v) in s.counts {
                                 *checkpoint.totals.entry(k).or_insert(0) += v;
                             }
@@ -147,6 +149,7 @@ pub fn commit<'s, S, A>(
                     changes: consolidate(std::mem::take(&mut serving)),
                     activity: std::mem::take(&mut activity),
                     moderation: std::mem::take(&mut moderation),
+                    erased: std::mem::take(&mut erased),
                 };
                 if let Err(e) = store.commit(&checkpoint, &files, &updates) {
                     panic!("commit failed; the previous checkpoint stands, rerun to resume: {e}");

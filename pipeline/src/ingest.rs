@@ -50,6 +50,10 @@ impl Default for IngestSettings {
 /// Unbounded sources with nothing to read are polled again after this long.
 const IDLE_POLL: Duration = Duration::from_millis(10);
 
+/// How long a worker without any split waits before it counts as caught up (see
+/// [`Metrics::worker_drained`]).
+const DRAIN_GRACE: Duration = Duration::from_secs(5);
+
 /// One split with its watermark and the bookkeeping that yields its resume state.
 struct Reader {
     split: Box<dyn Split>,
@@ -161,6 +165,8 @@ pub fn ingest<'s>(
         let mut capability = Some(capability);
         let mut started = false;
         let mut batch: Vec<(u64, Record)> = Vec::new();
+        let mut drained = false;
+        let started_at = std::time::Instant::now();
         move |output| {
             let Some(cap) = capability.as_mut() else {
                 return;
@@ -202,6 +208,17 @@ pub fn ingest<'s>(
                 reader.done = !more;
             }
             let read_any = !batch.is_empty();
+            // A worker has caught up the first time a poll finds nothing to read and every split
+            // says it holds nothing more (a Kafka partition's first fetch takes a moment: an empty
+            // poll before it says nothing about the backlog). A worker that owns no split at all
+            // counts after a grace, once its partitions would have been assigned.
+            let finished = discovery.is_none() && readers.iter().all(|r| r.done);
+            let all_read = readers.iter().all(|r| r.done || r.split.caught_up());
+            let owns_some = !readers.is_empty() || started_at.elapsed() >= DRAIN_GRACE;
+            if !read_any && !drained && (finished || (all_read && owns_some)) {
+                drained = true;
+                metrics.worker_drained();
+            }
             batch.sort_by_key(|(time, _)| *time);
             let mut records = batch.drain(..).peekable();
             while let Some((time, record)) = records.next() {

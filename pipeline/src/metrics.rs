@@ -18,6 +18,7 @@ pub struct Metrics {
     committed_epoch: AtomicU64,
     activity_too_late: AtomicU64,
     moderation_verdicts_unmatched: AtomicU64,
+    drained_workers: AtomicU64,
 }
 
 impl Metrics {
@@ -107,5 +108,16 @@ impl Metrics {
     /// The last committed epoch.
     pub fn committed_epoch(&self) -> u64 {
         self.committed_epoch.load(Ordering::Relaxed)
+    }
+
+    /// Counts a worker whose sources had nothing more to read for the first time: everything
+    /// they held when the run started (or resumed) has been read. Called once per worker.
+    pub fn worker_drained(&self) {
+        self.drained_workers.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Workers that have read everything their sources held at least once.
+    pub fn drained_workers(&self) -> u64 {
+        self.drained_workers.load(Ordering::Relaxed)
     }
 }

@@ -69,6 +69,7 @@ pub fn stage<'s, W: EpochWriter + 'static>(
             let mut serving = ServingChanges::default();
             let mut activity = Vec::new();
             let mut moderation = Vec::new();
+            let mut erased = Vec::new();
             for (time, records) in ready {
                 for record in records {
                     match record {
@@ -86,6 +87,9 @@ pub fn stage<'s, W: EpochWriter + 'static>(
                         }
                         Record::ChatScan(_) => rows.push((time, record)),
                         Record::Event(ref e) => {
+                            if e.kind() == cohort_schemas::Kind::Erasure {
+                                erased.push(e.user_id.clone());
+                            }
                             *counts.entry(e.kind().table().to_string()).or_insert(0) += 1;
                             rows.push((time, record));
                         }
@@ -117,6 +121,7 @@ pub fn stage<'s, W: EpochWriter + 'static>(
                 serving: serving.into_iter().map(|(_, change)| change).collect(),
                 activity,
                 moderation,
+                erased,
             });
             seq += 1;
             last = Instant::now();

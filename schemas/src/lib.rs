@@ -15,6 +15,7 @@
 
 pub mod activity;
 pub mod event;
+pub mod hex;
 pub mod json_schema;
 pub mod lake;
 pub mod moderation;

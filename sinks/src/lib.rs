@@ -19,5 +19,5 @@ pub mod kafka;
 pub mod lake;
 pub mod serving;
 
-pub use lake::{LakeLayout, ParquetEpochWriter};
+pub use lake::{DataDirLock, LakeLayout, ParquetEpochWriter};
 pub use serving::SqliteStore;

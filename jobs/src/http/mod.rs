@@ -1,4 +1,4 @@
-//! The HTTP API (`cohort serve`): read-only JSON answers from the serving database, for backend
+//! The HTTP API (`cohort serve`, `cohort run --http`): read-only JSON answers from the serving database, for backend
 //! services, behind scoped bearer tokens.
 //!
 //! - [`routes`]: the routes and handlers; [`queries`]: what they read; [`store`]: read-only,
@@ -6,7 +6,8 @@
 //! - [`tokens`]: tokens and the tokens file (salted hashes only); [`auth`]: who is calling and
 //!   what it may read;
 //! - [`limits`]: per-token rate limits and the request body cap; [`metrics`]: Prometheus counts
-//!   and latency; [`openapi`]: the OpenAPI document; [`error`]: the JSON error answers.
+//!   and latency; [`openapi`]: the OpenAPI document; [`error`]: the JSON error answers;
+//! - [`pipeline`]: readiness and counters of the pipeline a server runs inside.
 //!
 //! `docs/http.md` is the user's guide.
 
@@ -17,6 +18,7 @@ pub mod members;
 pub mod metrics;
 pub mod openapi;
 pub mod params;
+pub mod pipeline;
 pub mod queries;
 pub mod routes;
 pub mod store;
@@ -46,6 +48,8 @@ pub struct ServeConfig {
     pub limits: Limits,
     /// How raw member ids in paths become the stored ids.
     pub members: Members,
+    /// The pipeline the server runs inside (`cohort run --http`); `None` for `cohort serve`.
+    pub pipeline: Option<pipeline::Pipeline>,
 }
 
 /// The state every request shares.
@@ -59,6 +63,7 @@ pub struct App {
     limiter: RateLimiter,
     members: Members,
     metrics: Metrics,
+    pipeline: Option<pipeline::Pipeline>,
     /// The OpenAPI document, rendered once.
     openapi: String,
 }
@@ -74,6 +79,7 @@ impl App {
             limits: config.limits,
             members: config.members,
             metrics: Metrics::default(),
+            pipeline: config.pipeline,
             openapi: openapi::document().to_string(),
         }
     }

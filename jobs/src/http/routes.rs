@@ -227,9 +227,14 @@ struct Readiness {
     reason: Option<String>,
 }
 
-/// `GET /readyz`: 200 once the serving database and all its tables can be read, else 503 with
-/// the reason (no token).
+/// `GET /readyz`: 200 once the serving database and all its tables can be read (and, inside a
+/// run, once the pipeline has caught up), else 503 with the reason (no token).
 async fn readyz(State(app): State<Arc<App>>) -> Response {
+    if app.pipeline.as_ref().is_some_and(|p| !p.caught_up()) {
+        let reason = "the pipeline is catching up: it has not yet read and committed what its \
+                      sources held";
+        return not_ready(reason.to_string());
+    }
     match read(&app, queries::readiness).await {
         Ok(checkpoint) => {
             let (epoch, committed_at) = checkpoint.unzip();
@@ -241,17 +246,22 @@ async fn readyz(State(app): State<Arc<App>>) -> Response {
             })
             .into_response()
         }
-        Err(e) => (
-            StatusCode::SERVICE_UNAVAILABLE,
-            Json(Readiness {
-                status: "not_ready",
-                checkpoint_epoch: None,
-                committed_at: None,
-                reason: Some(e.message().to_string()),
-            }),
-        )
-            .into_response(),
+        Err(e) => not_ready(e.message().to_string()),
     }
+}
+
+/// `/readyz`'s 503.
+fn not_ready(reason: String) -> Response {
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        Json(Readiness {
+            status: "not_ready",
+            checkpoint_epoch: None,
+            committed_at: None,
+            reason: Some(reason),
+        }),
+    )
+        .into_response()
 }
 
 /// `GET /metrics`: Prometheus text (no token: counts per route template carry no member data).
@@ -261,7 +271,13 @@ async fn prometheus(State(app): State<Arc<App>>) -> Response {
             header::CONTENT_TYPE,
             "text/plain; version=0.0.4; charset=utf-8",
         )],
-        app.metrics.render(),
+        {
+            let mut text = app.metrics.render();
+            if let Some(pipeline) = &app.pipeline {
+                pipeline.render(&mut text);
+            }
+            text
+        },
     )
         .into_response()
 }

@@ -136,6 +136,26 @@ impl Pseudonymizer {
     }
 }
 
+/// Byte ranges of member pseudonyms ([`PREFIX`] and exactly 32 lower-case hex digits) in text:
+/// where the PII detectors skip cohort's own tokens, and what compaction checks against the
+/// erasure register. In normalised text the prefix's `_` may be gone (the normaliser drops
+/// some separators).
+pub fn pseudonym_ranges(text: &str) -> Vec<std::ops::Range<usize>> {
+    let bytes = text.as_bytes();
+    let letters = PREFIX.trim_end_matches('_');
+    text.match_indices(letters)
+        .filter_map(|(start, _)| {
+            let mut at = start + letters.len();
+            at += usize::from(bytes.get(at) == Some(&b'_'));
+            let hex = bytes[at..]
+                .iter()
+                .take_while(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(*b))
+                .count();
+            (hex == 32).then(|| start..at + hex)
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

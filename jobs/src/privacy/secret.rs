@@ -165,14 +165,7 @@ impl Hmac {
     }
 }
 
-/// Lower-case hex.
-pub fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    bytes.iter().fold(String::new(), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
-}
+pub use cohort_schemas::hex::hex;
 
 #[cfg(test)]
 mod tests {

@@ -75,7 +75,7 @@ pub fn rows(conn: &Connection, sql: &str, params: &[&dyn rusqlite::ToSql]) -> Ve
 
 /// Equal JSON, numbers compared as floats within a relative 1e-12 (a float printed and parsed
 /// again may differ in its last bit).
-fn same(a: &Value, b: &Value) -> bool {
+pub fn same(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::Number(x), Value::Number(y)) => {
             let (x, y) = (x.as_f64().unwrap(), y.as_f64().unwrap());

@@ -42,6 +42,8 @@ impl Reply {
 /// A running `cohort serve`.
 pub struct Server {
     child: Child,
+    /// The rest of its standard output.
+    stdout: Option<BufReader<std::process::ChildStdout>>,
     /// `http://127.0.0.1:PORT`.
     pub base: String,
     agent: ureq::Agent,
@@ -64,18 +66,23 @@ impl Server {
     pub fn start_command(mut cmd: Command, data: &Path, log: &Path, args: &[&str]) -> Server {
         cmd.args(["serve", "--http", "127.0.0.1:0", "--data-dir"])
             .arg(data)
-            .args(args)
-            .stdout(Stdio::piped())
+            .args(args);
+        Server::spawn(cmd, log)
+    }
+
+    /// Spawns `cmd`, any `cohort` command serving the API (`serve`, `run --http`), with its
+    /// standard error to `log`, and reads the address it printed first.
+    pub fn spawn(mut cmd: Command, log: &Path) -> Server {
+        cmd.stdout(Stdio::piped())
             .stderr(std::fs::File::create(log).unwrap());
         let mut child = cmd.spawn().unwrap();
         let mut first = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut first)
-            .unwrap();
+        let mut reader = BufReader::new(child.stdout.take().unwrap());
+        reader.read_line(&mut first).unwrap();
         let Some(addr) = first.trim().strip_prefix("listening on ") else {
             let _ = child.wait();
             panic!(
-                "cohort serve printed {first:?}; stderr:\n{}",
+                "{cmd:?} printed {first:?}; stderr:\n{}",
                 std::fs::read_to_string(log).unwrap_or_default()
             );
         };
@@ -86,6 +93,7 @@ impl Server {
             .into();
         let mut server = Server {
             child,
+            stdout: Some(reader),
             base: addr.to_string(),
             agent,
             openapi: Value::Null,
@@ -161,6 +169,23 @@ impl Server {
             text,
             retry_after,
         }
+    }
+
+    /// Stops the process with SIGTERM and returns the rest of its standard output once it
+    /// exited, failing the test unless it exited 0.
+    pub fn stop(mut self) -> String {
+        let sent = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(sent.success(), "kill -TERM failed");
+        let mut rest = String::new();
+        if let Some(mut out) = self.stdout.take() {
+            std::io::Read::read_to_string(&mut out, &mut rest).unwrap();
+        }
+        let exit = self.child.wait().unwrap();
+        assert!(exit.success(), "exited with {exit}:\n{}", self.log_text());
+        rest
     }
 
     /// What the server wrote to standard error so far.

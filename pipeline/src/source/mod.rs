@@ -58,6 +58,14 @@ pub trait Split {
     fn idle(&self) -> bool {
         false
     }
+
+    /// Whether the split has read what its source held when it was opened (what readiness of
+    /// `cohort run --http` waits for). Files and the generator are read without waiting, so a read
+    /// that returns nothing means they have; a Kafka partition compares its position with the end
+    /// offset it had when it was opened.
+    fn caught_up(&self) -> bool {
+        true
+    }
 }
 
 /// Finds splits that appear while running (partitions added to a Kafka topic).

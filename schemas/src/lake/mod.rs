@@ -2,7 +2,8 @@
 //!
 //! One table per event kind (`events_view`, ...) plus `dead_letters`, and `recommendations` (change
 //! records of the derived serving table), and the forecast job's `activity_hourly`, `forecasts` and
-//! `alerts`, and the moderation job's `chat_scans` and `moderation_alerts`. Event columns follow the field registry (`event::fields`):
+//! `alerts`, the moderation job's `chat_scans` and `moderation_alerts`, and the register of erasure
+//! requests, `erasures`. Event columns follow the field registry (`event::fields`):
 //! the common fields, the kind's fields, then `extra` (unknown wire fields as JSON). Hive partition
 //! columns (`date`, `hour`) live in the directory names, not in the files.
 
@@ -11,6 +12,7 @@ mod batch;
 mod cells;
 mod chat_scan;
 mod dead_letter;
+mod erasure;
 mod moderation;
 mod read;
 mod recommendation;
@@ -34,6 +36,10 @@ pub use chat_scan::{
 pub use dead_letter::{
     DeadLetter, DeadLetterBatchBuilder, DeadLetterColumns, dead_letter_schema,
     dead_letters_from_batch,
+};
+pub use erasure::{
+    DIGEST_COLUMN, ErasureBatchBuilder, ErasureColumns, ErasureRequest, erasure_digest,
+    erasure_digests_from_batch, erasure_schema,
 };
 pub use moderation::{
     ModerationAlertBatchBuilder, ModerationAlertColumns, moderation_alert_schema,
@@ -67,6 +73,8 @@ pub enum LakeTable {
     ChatScans,
     /// Every state of every moderation alert.
     ModerationAlerts,
+    /// The register of erasure requests (digests of the members to forget).
+    Erasures,
 }
 
 impl LakeTable {
@@ -80,6 +88,7 @@ impl LakeTable {
             LakeTable::Alerts,
             LakeTable::ChatScans,
             LakeTable::ModerationAlerts,
+            LakeTable::Erasures,
         ])
     }
 
@@ -94,6 +103,7 @@ impl LakeTable {
             LakeTable::Alerts => "alerts",
             LakeTable::ChatScans => "chat_scans",
             LakeTable::ModerationAlerts => "moderation_alerts",
+            LakeTable::Erasures => "erasures",
         }
     }
 
@@ -113,6 +123,7 @@ impl LakeTable {
             LakeTable::Alerts => alert_schema(),
             LakeTable::ChatScans => chat_scan_schema(),
             LakeTable::ModerationAlerts => moderation_alert_schema(),
+            LakeTable::Erasures => erasure_schema(),
         }
     }
 }

@@ -1,10 +1,12 @@
-//! The Parquet lake: layout on disk and the staging writer.
+//! The Parquet lake: layout on disk, the staging writer, and the data directory's writer lock.
 
+mod lock;
 mod writer;
 
 use std::path::{Path, PathBuf};
 
-pub use writer::ParquetEpochWriter;
+pub use lock::{DataDirLock, LOCK_FILE, LockError};
+pub use writer::{ParquetEpochWriter, writer_properties};
 
 /// Where the lake and its staging area live under a data directory.
 #[derive(Debug, Clone, PartialEq, Eq)]

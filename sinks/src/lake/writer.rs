@@ -11,8 +11,9 @@ use cohort_schemas::Event;
 use cohort_schemas::activity::{ActivityAlert, ActivityHour, ActivityOutput, ForecastIssue};
 use cohort_schemas::lake::{
     ActivityHourBatchBuilder, AlertBatchBuilder, ChatScanBatchBuilder, DeadLetter,
-    DeadLetterBatchBuilder, EventBatchBuilder, ForecastBatchBuilder, LAKE_FORMAT_VERSION,
-    LakeTable, ModerationAlertBatchBuilder, RecommendationBatchBuilder, RecommendationChange,
+    DeadLetterBatchBuilder, ErasureBatchBuilder, ErasureRequest, EventBatchBuilder,
+    ForecastBatchBuilder, LAKE_FORMAT_VERSION, LakeTable, ModerationAlertBatchBuilder,
+    RecommendationBatchBuilder, RecommendationChange,
 };
 use cohort_schemas::moderation::{ChatScan, ModerationAlert};
 use cohort_schemas::time::partition_of_ms;
@@ -34,6 +35,7 @@ enum Builder {
     Alerts(Box<AlertBatchBuilder>),
     ChatScans(Box<ChatScanBatchBuilder>),
     ModerationAlerts(Box<ModerationAlertBatchBuilder>),
+    Erasures(Box<ErasureBatchBuilder>),
 }
 
 /// A record's row of the lake.
@@ -46,12 +48,29 @@ enum Row<'a> {
     Alert(&'a ActivityAlert),
     ChatScan(&'a ChatScan),
     Moderation(&'a ModerationAlert),
+    Erasure(ErasureRequest<'a>),
 }
 
 impl<'a> Row<'a> {
-    /// The lake row of `record` at timely time `time`, with its table and event time (ms); `None`
-    /// for records the lake does not hold (progress, similar-item changes).
-    fn of(time: u64, record: &'a Record) -> Option<(LakeTable, i64, Row<'a>)> {
+    /// The lake rows of `record` at timely time `time`, with their tables and event times (ms):
+    /// none for records the lake does not hold (progress, similar-item changes), two for an
+    /// erasure (its event, and its request in the `erasures` register).
+    fn of(time: u64, record: &'a Record) -> [Option<(LakeTable, i64, Row<'a>)>; 2] {
+        let register = match record {
+            Record::Event(e) if e.kind() == cohort_schemas::Kind::Erasure => {
+                let request = ErasureRequest {
+                    event: e,
+                    epoch: time,
+                };
+                Some((LakeTable::Erasures, e.ts_ms, Row::Erasure(request)))
+            }
+            _ => None,
+        };
+        [Self::one(time, record), register]
+    }
+
+    /// The row of `record` in its own table.
+    fn one(time: u64, record: &'a Record) -> Option<(LakeTable, i64, Row<'a>)> {
         match record {
             Record::Event(e) => Some((LakeTable::Events(e.kind()), e.ts_ms, Row::Event(e))),
             Record::Dead(d) => Some((LakeTable::DeadLetters, d.ts_ms, Row::Dead(d))),
@@ -77,6 +96,19 @@ impl<'a> Row<'a> {
     }
 }
 
+/// How every lake file is written (compression, row groups, the lake format version in its
+/// metadata): by the staging writer and by compaction's rewrites alike.
+pub fn writer_properties() -> WriterProperties {
+    WriterProperties::builder()
+        .set_compression(Compression::SNAPPY)
+        .set_max_row_group_row_count(Some(1 << 20))
+        .set_key_value_metadata(Some(vec![KeyValue::new(
+            "cohort.lake_format".to_string(),
+            LAKE_FORMAT_VERSION.to_string(),
+        )]))
+        .build()
+}
+
 /// Writes a worker's records to staged Parquet files, one per (table, date, hour) per staging.
 pub struct ParquetEpochWriter {
     layout: LakeLayout,
@@ -89,19 +121,11 @@ pub struct ParquetEpochWriter {
 impl ParquetEpochWriter {
     /// A writer for worker `worker`; `run_id` distinguishes this run's files from earlier runs'.
     pub fn new(layout: LakeLayout, run_id: &str, worker: usize) -> Self {
-        let properties = WriterProperties::builder()
-            .set_compression(Compression::SNAPPY)
-            .set_max_row_group_row_count(Some(1 << 20))
-            .set_key_value_metadata(Some(vec![KeyValue::new(
-                "cohort.lake_format".to_string(),
-                LAKE_FORMAT_VERSION.to_string(),
-            )]))
-            .build();
         ParquetEpochWriter {
             layout,
             prefix: format!("part-{run_id}-{worker}"),
             seq: 0,
-            properties: Arc::new(properties),
+            properties: Arc::new(writer_properties()),
         }
     }
 
@@ -131,10 +155,10 @@ impl ParquetEpochWriter {
 impl EpochWriter for ParquetEpochWriter {
     fn stage(&mut self, records: &[(u64, Record)]) -> Result<Vec<StagedFile>, SinkError> {
         let mut groups: BTreeMap<(LakeTable, String, u32), Builder> = BTreeMap::new();
-        for (time, record) in records {
-            let Some((table, ts_ms, row)) = Row::of(*time, record) else {
-                continue;
-            };
+        for (table, ts_ms, row) in records
+            .iter()
+            .flat_map(|(time, record)| Row::of(*time, record).into_iter().flatten())
+        {
             let (date, hour) = partition_of_ms(ts_ms);
             let builder = groups
                 .entry((table, date, hour))
@@ -147,6 +171,7 @@ impl EpochWriter for ParquetEpochWriter {
                     LakeTable::Alerts => Builder::Alerts(Box::default()),
                     LakeTable::ChatScans => Builder::ChatScans(Box::default()),
                     LakeTable::ModerationAlerts => Builder::ModerationAlerts(Box::default()),
+                    LakeTable::Erasures => Builder::Erasures(Box::default()),
                 });
             match (builder, row) {
                 (Builder::Events(b), Row::Event(e)) => b.append(e),
@@ -161,6 +186,7 @@ impl EpochWriter for ParquetEpochWriter {
                 (Builder::Alerts(b), Row::Alert(a)) => b.append(a),
                 (Builder::ChatScans(b), Row::ChatScan(s)) => b.append(s),
                 (Builder::ModerationAlerts(b), Row::Moderation(a)) => b.append(a),
+                (Builder::Erasures(b), Row::Erasure(r)) => b.append(r),
                 _ => unreachable!("grouped by table above"),
             }
         }
@@ -175,6 +201,7 @@ impl EpochWriter for ParquetEpochWriter {
                 Builder::Alerts(b) => b.finish(),
                 Builder::ChatScans(b) => b.finish(),
                 Builder::ModerationAlerts(b) => b.finish(),
+                Builder::Erasures(b) => b.finish(),
             }
             .map_err(|e| SinkError::new(format!("building a batch of {}", table.name()), e))?;
             let partition = PathBuf::from(table.name())

@@ -116,4 +116,11 @@ pub(super) const MIGRATIONS: &[(i64, &str)] = &[
         "ALTER TABLE alerts ADD COLUMN verdict TEXT;
     CREATE INDEX alerts_by_member ON alerts (community_id, member_id, rule);",
     ),
+    (
+        7,
+        "CREATE TABLE erased_members (
+        member_digest TEXT PRIMARY KEY,
+        epoch INTEGER NOT NULL
+    );",
+    ),
 ];

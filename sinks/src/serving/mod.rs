@@ -2,6 +2,7 @@
 
 mod activity;
 mod derived;
+mod erased;
 mod forwarded;
 mod migrations;
 mod moderation;

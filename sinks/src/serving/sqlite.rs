@@ -225,7 +225,10 @@ impl SqliteStore {
         }
         super::derived::apply(&tx, epoch, &updates.changes).map_err(sql)?;
         super::activity::apply(&tx, epoch, &updates.activity).map_err(sql)?;
-        super::moderation::apply(&tx, epoch, &updates.moderation).map_err(sql)?;
+        let moderation = super::erased::without_erased(&tx, &updates.moderation, &updates.erased)
+            .map_err(sql)?;
+        super::moderation::apply(&tx, epoch, &moderation).map_err(sql)?;
+        super::erased::apply(&tx, epoch, &updates.erased).map_err(sql)?;
         // Keep a short history for debugging; the newest row is the one that counts.
         tx.execute(
             "DELETE FROM checkpoints WHERE job = ?1 AND id < ?2 - 100

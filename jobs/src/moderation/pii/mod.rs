@@ -141,7 +141,7 @@ fn may_hold_digits(text: &str) -> bool {
 /// are dropped (the hex of a hash can look like a landline), so stored text scanned again finds
 /// nothing, redacting twice changes nothing, and a mention never reads as a phone number.
 fn placeholders(text: &str) -> Vec<Range<usize>> {
-    let mut out = pseudonyms(text);
+    let mut out = crate::privacy::member_ids::pseudonym_ranges(text);
     for (open, _) in text.match_indices('[') {
         let rest = &text[open + 1..];
         let Some(close) = rest.find(']').filter(|&c| c <= 40) else {
@@ -162,25 +162,6 @@ fn placeholders(text: &str) -> Vec<Range<usize>> {
         }
     }
     out
-}
-
-/// Byte ranges of member pseudonyms ([`crate::privacy::member_ids::PREFIX`] and exactly 32
-/// lower-case hex digits) in normalised text; the prefix's `_` may be gone (the normaliser drops
-/// some separators).
-fn pseudonyms(text: &str) -> Vec<Range<usize>> {
-    let bytes = text.as_bytes();
-    let letters = crate::privacy::member_ids::PREFIX.trim_end_matches('_');
-    text.match_indices(letters)
-        .filter_map(|(start, _)| {
-            let mut at = start + letters.len();
-            at += usize::from(bytes.get(at) == Some(&b'_'));
-            let hex = bytes[at..]
-                .iter()
-                .take_while(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(*b))
-                .count();
-            (hex == 32).then(|| start..at + hex)
-        })
-        .collect()
 }
 
 /// Whether any finding raises a `pii` alert.

@@ -26,6 +26,9 @@ pub(super) struct Part {
     pub next: i64,
     /// Bounded runs stop here (the end offset when the run started).
     pub end: Option<i64>,
+    /// The end offset when the partition was opened: once read up to it, the partition has
+    /// caught up with the backlog it had ([`Split::caught_up`]).
+    pub held: i64,
     /// The partition's own queue; `None` until the next (re)assignment.
     pub queue: Option<Queue>,
     /// Records that reached the consumer's main queue before the partition queue was split off.
@@ -207,6 +210,7 @@ impl KafkaPartitions {
             let part = Part {
                 next,
                 end: bounded.then_some(high),
+                held: high,
                 queue: None,
                 stray: VecDeque::new(),
                 last_record: Instant::now(),

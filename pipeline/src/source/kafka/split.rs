@@ -69,6 +69,7 @@ impl Split for KafkaSplit {
             queue,
             stray,
             last_record,
+            ..
         } = part;
         let mut handed = 0;
         while handed < max && end.is_none_or(|end| *next < end) {
@@ -101,6 +102,15 @@ impl Split for KafkaSplit {
             .get(&self.key)
             .map(|p| u64::try_from(p.next).unwrap_or(0))
             .unwrap_or(0)
+    }
+
+    fn caught_up(&self) -> bool {
+        // Read up to the end offset the partition had when it was opened: the backlog is read.
+        self.shared
+            .borrow()
+            .parts
+            .get(&self.key)
+            .is_some_and(|p| p.next >= p.held)
     }
 
     fn idle(&self) -> bool {
