@@ -10,6 +10,7 @@ mod common;
 mod fixture;
 #[path = "http_api/schema.rs"]
 mod schema;
+#[allow(dead_code)] // shared by several test binaries: stopping it is for the others
 #[path = "http_api/server.rs"]
 mod server;
 

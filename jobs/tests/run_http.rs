@@ -123,15 +123,14 @@ fn the_api_answers_from_inside_the_run_ready_once_the_backlog_is_committed() {
         "{metrics}"
     );
     assert!(sample(&metrics, "cohort_commits_total") >= 1.0, "{metrics}");
-    wait_for("the backlog committed", || {
-        serving_offsets(&data).values().sum::<u64>() >= 20_000
-    });
     assert!(sample(&metrics, "cohort_events_in_total{kind=\"view\"}") > 0.0);
 
-    // More traffic while the server answers: the API follows the serving tables.
+    // More traffic while the server answers: the API follows the serving tables. The backlog's
+    // last records (within the allowed lateness of its newest event) commit once later events move
+    // the watermark past them, and so do most of the later ones; the rest commit at the stop.
     assert_eq!(python_produce(&broker.brokers, &prefix, &later), 10_000);
-    wait_for("the later records", || {
-        serving_offsets(&data).values().sum::<u64>() >= 30_000
+    wait_for("the backlog and some later records committed", || {
+        serving_offsets(&data).values().sum::<u64>() > 20_000
     });
     let conn = db(&data);
     let community = rows(
