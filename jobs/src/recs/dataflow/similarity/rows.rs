@@ -101,7 +101,12 @@ impl Rows {
 
 impl Community {
     fn add_count(&mut self, row: &str, other: &str, diff: isize) {
-        let counts = self.counts.entry(row.to_string()).or_default();
+        if !self.counts.contains_key(row) {
+            self.counts.insert(row.to_string(), HashMap::new());
+        }
+        let Some(counts) = self.counts.get_mut(row) else {
+            return;
+        };
         let before = counts.contains_key(other);
         add(counts, other, diff);
         let after = counts.contains_key(other);
@@ -169,11 +174,19 @@ impl Community {
     }
 }
 
-/// Adds `diff` to `key`'s value, dropping it when it reaches zero.
+/// Adds `diff` to `key`'s value, dropping it when it reaches zero (the key is copied only when it
+/// is new: this runs for every pair change).
 fn add(map: &mut HashMap<String, isize>, key: &str, diff: isize) {
-    let value = map.entry(key.to_string()).or_insert(0);
-    *value += diff;
-    if *value == 0 {
-        map.remove(key);
+    match map.get_mut(key) {
+        Some(value) => {
+            *value += diff;
+            if *value == 0 {
+                map.remove(key);
+            }
+        }
+        None if diff != 0 => {
+            map.insert(key.to_string(), diff);
+        }
+        None => {}
     }
 }
