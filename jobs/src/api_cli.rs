@@ -48,14 +48,14 @@ impl ApiArgs {
             || self.max_body_bytes != defaults.max_body_bytes
     }
 
-    /// The server's configuration for `data_dir`, or why it must not start (`command` names the
+    /// The server's configuration for `database`, or why it must not start (`command` names the
     /// command in the message). `members` is called once access and limits are known to be
     /// fine, so a refused start loads (or makes) no key.
     pub(crate) fn config(
         &self,
         command: &str,
-        data_dir: &Path,
-        members: impl FnOnce() -> Result<Members>,
+        database: ServingDb,
+        members: impl FnOnce(&ServingDb) -> Result<Members>,
         pipeline: Option<Pipeline>,
     ) -> Result<ServeConfig> {
         let access = match (&self.tokens, self.allow_anonymous) {
@@ -70,9 +70,9 @@ impl ApiArgs {
             bail!("--rate-limit must be 0 or more requests per second");
         }
         Ok(ServeConfig {
-            data_dir: data_dir.to_path_buf(),
+            members: members(&database)?,
+            database,
             access,
-            members: members()?,
             limits: Limits {
                 rate_per_sec: self.rate_limit,
                 burst: self.rate_burst,
@@ -131,17 +131,18 @@ pub(crate) fn start_in_run(
     let data_dir = &config.output.data_dir;
     // The run's own key (generated now if the run would generate it), so a raw member id in a
     // path finds the pseudonym the run stores.
-    let members = || {
+    let members = |database: &ServingDb| {
         let configured = keys::configured(&config.privacy)?;
         let key = keys::for_members(&config.privacy, configured, data_dir)?;
         let members = Members::new(data_dir, key);
-        members.check_at_start(&ServingDb::new(&data_dir.join("serving.db")))?;
+        members.check_at_start(database)?;
         Ok(members)
     };
     let pipeline = Pipeline::new(Arc::clone(metrics));
+    // The run's own SQLite database: PostgreSQL, when configured, is a copy of it.
     let serve = api.config(
         "cohort run --http",
-        data_dir,
+        ServingDb::new(&data_dir.join("serving.db")),
         members,
         Some(pipeline.clone()),
     )?;

@@ -43,6 +43,9 @@ pub struct Config {
     /// The lake's upkeep (`cohort compact`).
     #[serde(default)]
     pub lake: LakeConfig,
+    /// Where backends read the serving tables.
+    #[serde(default)]
+    pub serving: ServingConfig,
     /// The file this configuration was loaded from (not a key of it): a run watches it and takes up
     /// changes of `[moderation.lexicons]` without a restart.
     #[serde(skip)]
@@ -71,6 +74,57 @@ pub struct Runtime {
 pub struct Output {
     /// The data directory.
     pub data_dir: PathBuf,
+}
+
+/// `[serving]`: the database backends read.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServingConfig {
+    /// `sqlite` (the data directory's `serving.db` only) or `postgres` (also copied to PostgreSQL).
+    pub backend: ServingBackend,
+    /// The PostgreSQL connection URL (`postgresql://user@host:5432/db` or libpq `key=value`); give
+    /// a password through `COHORT__SERVING__POSTGRES_URL` rather than the file.
+    pub postgres_url: Option<String>,
+    /// Keep each pseudonym's raw member id in the serving table `member_ids` (and the view
+    /// `recommendations_by_raw_id`), for backends that look members up by raw id. Never in the lake.
+    pub raw_member_ids: bool,
+}
+
+/// `serving.backend`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ServingBackend {
+    /// The embedded SQLite database.
+    #[default]
+    Sqlite,
+    /// PostgreSQL, beside the SQLite database that stays the lake's commit log.
+    Postgres,
+}
+
+impl ServingConfig {
+    /// The PostgreSQL URL when the backend is PostgreSQL.
+    pub fn postgres(&self) -> Option<&str> {
+        match self.backend {
+            ServingBackend::Postgres => self.postgres_url.as_deref(),
+            ServingBackend::Sqlite => None,
+        }
+    }
+
+    /// The first unusable setting, as (key, message).
+    fn invalid(&self) -> Option<(&'static str, String)> {
+        let url = self.postgres_url.as_deref().map(str::trim);
+        match (self.backend, url) {
+            (ServingBackend::Postgres, None | Some("")) => Some((
+                "serving.postgres_url",
+                "serving.backend = \"postgres\" needs a connection URL".to_string(),
+            )),
+            (_, Some(url)) if !url.is_empty() => url
+                .parse::<postgres::Config>()
+                .err()
+                .map(|e| ("serving.postgres_url", format!("not a PostgreSQL connection URL: {e}"))),
+            _ => None,
+        }
+    }
 }
 
 /// `[lake]`: what `cohort compact` keeps.
@@ -252,6 +306,9 @@ impl Config {
         }
         if let Some((key, message)) = self.lake.invalid() {
             return bad(&key, &message);
+        }
+        if let Some((key, message)) = self.serving.invalid() {
+            return bad(key, &message);
         }
         if let SourceSpec::Kafka(kafka) = &self.source {
             let unknown = kafka.unknown_topic_keys();

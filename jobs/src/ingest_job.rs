@@ -4,7 +4,7 @@
 //! discards uncommitted staging; the last checkpoint then tells each split where to resume. The run
 //! holds the data directory's lock throughout, so `cohort compact` never rewrites the lake under it.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -16,7 +16,7 @@ use cohort_pipeline::stage::stage;
 use cohort_pipeline::{Metrics, SourceSpec};
 use cohort_schemas::Decoder;
 use cohort_schemas::time::second_start_ms;
-use cohort_sinks::{DataDirLock, LakeLayout, ParquetEpochWriter, SqliteStore};
+use cohort_sinks::{DataDirLock, LakeLayout, ParquetEpochWriter, PostgresMirror, SqliteStore};
 use timely::dataflow::operators::Concat;
 use timely::dataflow::operators::vec::Map;
 
@@ -210,14 +210,15 @@ pub fn run_with(
     let started = Instant::now();
     let worker_metrics = Arc::clone(&metrics);
     let worker_stop = Arc::clone(stop);
+    let postgres_url = config.serving.postgres().map(str::to_string);
+    let keep_raw_ids = config.serving.raw_member_ids;
     let guards = timely::execute(timely::Config::process(workers), move |worker| {
         let index = worker.index();
         let peers = worker.peers();
         let splits = spec.splits_for(index, peers).map_err(|e| e.to_string())?;
         let (store, mut outputs) = if index == 0 {
-            let store = SqliteStore::open(&db, JOB)
-                .map_err(|e| e.to_string())?
-                .with_manifest(manifest.clone());
+            let store = open_serving_store(&db, &manifest, postgres_url.as_deref())
+                .map_err(|e| e.to_string())?;
             let outputs = KafkaOutputs::for_source(&spec, &db).map_err(|e| e.to_string())?;
             (Some(store), outputs)
         } else {
@@ -278,7 +279,7 @@ pub fn run_with(
             // records read from the source pass here: what the jobs rebuild from the lake at start
             // is pseudonymised already.
             let records = match pseudonyms {
-                Some(p) => records.map_in_place(move |record| p.apply(record)),
+                Some(p) => crate::privacy::raw_ids::pseudonymize(records, p, keep_raw_ids),
                 None => records,
             };
             // Moderation reads the text as written; then, before anything else sees the events,
@@ -380,6 +381,24 @@ pub fn run_with(
         elapsed,
         recovered_files,
     })
+}
+
+/// The serving store the committing worker writes: SQLite, with the lake's manifest, and copied to
+/// PostgreSQL when `postgres_url` is set (waiting for PostgreSQL to catch up before the first commit).
+fn open_serving_store(
+    db: &Path,
+    manifest: &Path,
+    postgres_url: Option<&str>,
+) -> Result<SqliteStore, cohort_sinks::serving::StoreError> {
+    let store = SqliteStore::open(db, JOB)?.with_manifest(manifest.to_path_buf());
+    match postgres_url {
+        Some(url) => {
+            let mirror = PostgresMirror::new(url, JOB)?;
+            tracing::info!("serving tables are copied to PostgreSQL at {}", mirror.target());
+            store.with_mirror(mirror)
+        }
+        None => Ok(store),
+    }
 }
 
 /// The run's stored-text policy with the configured key (read now, so a missing key fails before

@@ -126,6 +126,10 @@ struct RunArgs {
     /// Output root: Parquet lake in DIR/lake, serving database DIR/serving.db.
     #[arg(long, value_name = "DIR")]
     data_dir: Option<PathBuf>,
+    /// Also copy the serving tables to PostgreSQL at URL (sets `serving.backend = "postgres"` and
+    /// `serving.postgres_url`). See docs/serving.md.
+    #[arg(long, value_name = "URL")]
+    postgres: Option<String>,
     /// Timely worker threads.
     #[arg(long, value_name = "N")]
     workers: Option<usize>,
@@ -279,6 +283,10 @@ fn resolve(args: &RunArgs) -> Result<Config> {
     }
     if let Some(d) = &args.data_dir {
         config.output.data_dir = d.clone();
+    }
+    if let Some(url) = &args.postgres {
+        config.serving.backend = config::ServingBackend::Postgres;
+        config.serving.postgres_url = Some(url.clone());
     }
     if let Some(w) = args.workers {
         config.runtime.workers = w.max(1);

@@ -202,6 +202,9 @@ pub struct Staged {
     /// Members (as stored) whose erasure request is below `upto`.
     #[serde(default)]
     pub erased: Vec<String>,
+    /// (stored, raw) member ids first seen below `upto` (`serving.raw_member_ids`).
+    #[serde(default)]
+    pub member_ids: Vec<(String, String)>,
 }
 
 /// What a commit changes in the serving tables besides the checkpoint and the file list.
@@ -214,8 +217,11 @@ pub struct ServingUpdates {
     /// Moderation alert states (upserted by id, the newest kept).
     pub moderation: Vec<cohort_schemas::moderation::ModerationAlert>,
     /// Members (as stored) erased in this commit: their rows leave every serving table the jobs
-    /// do not retract themselves (moderation alerts), and never come back.
+    /// do not retract themselves (moderation alerts, raw member ids), and never come back.
     pub erased: Vec<String>,
+    /// (stored, raw) member ids to keep in the serving table `member_ids`
+    /// (`serving.raw_member_ids`); those of erased members are never written.
+    pub member_ids: Vec<(String, String)>,
 }
 
 /// A sink or store failure. The pipeline stops at the last good checkpoint; a restart resumes there.

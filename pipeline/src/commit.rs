@@ -81,6 +81,7 @@ pub fn commit<'s, S, A>(
     let mut activity: Vec<ActivityOutput> = Vec::new();
     let mut moderation: Vec<ModerationAlert> = Vec::new();
     let mut erased: Vec<String> = Vec::new();
+    let mut member_ids: Vec<(String, String)> = Vec::new();
     let mut pending = false;
     let mut finished = false;
     let mut last_commit = Instant::now();
@@ -105,6 +106,7 @@ pub fn commit<'s, S, A>(
                             activity.extend(s.activity);
                             moderation.extend(s.moderation);
                             erased.extend(s.erased);
+                            member_ids.extend(s.member_ids);
                             for (k, v) in s.counts {
                                 *checkpoint.totals.entry(k).or_insert(0) += v;
                             }
@@ -150,6 +152,7 @@ pub fn commit<'s, S, A>(
                     activity: std::mem::take(&mut activity),
                     moderation: std::mem::take(&mut moderation),
                     erased: std::mem::take(&mut erased),
+                    member_ids: std::mem::take(&mut member_ids),
                 };
                 if let Err(e) = store.commit(&checkpoint, &files, &updates) {
                     panic!("commit failed; the previous checkpoint stands, rerun to resume: {e}");

@@ -346,7 +346,8 @@ fn read_batch(
             | Record::Serving(_)
             | Record::Activity(_)
             | Record::ChatScan(_)
-            | Record::Moderation(_) => {}
+            | Record::Moderation(_)
+            | Record::MemberId { .. } => {}
         }
         open.entry(time).or_insert((position, before));
         out.push((time, record));

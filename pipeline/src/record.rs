@@ -31,4 +31,13 @@ pub enum Record {
     /// A state of a moderation alert (at the time its owner took what changed it). The lake gets
     /// every one; the serving table keeps each alert's newest, judged by its content.
     Moderation(ModerationAlert),
+    /// Which raw member id a stored pseudonym stands for (at the time of the first event of the
+    /// member the worker saw), when the serving tables keep raw ids (`serving.raw_member_ids`).
+    /// Only the serving database holds it: the lake never gets a raw id.
+    MemberId {
+        /// The id as stored (the pseudonym).
+        stored: String,
+        /// The id as it arrived.
+        raw: String,
+    },
 }

@@ -70,6 +70,7 @@ pub fn stage<'s, W: EpochWriter + 'static>(
             let mut activity = Vec::new();
             let mut moderation = Vec::new();
             let mut erased = Vec::new();
+            let mut member_ids = Vec::new();
             for (time, records) in ready {
                 for record in records {
                     match record {
@@ -86,6 +87,8 @@ pub fn stage<'s, W: EpochWriter + 'static>(
                             rows.push((time, record));
                         }
                         Record::ChatScan(_) => rows.push((time, record)),
+                        // Never to the lake.
+                        Record::MemberId { stored, raw } => member_ids.push((stored, raw)),
                         Record::Event(ref e) => {
                             if e.kind() == cohort_schemas::Kind::Erasure {
                                 erased.push(e.user_id.clone());
@@ -122,6 +125,7 @@ pub fn stage<'s, W: EpochWriter + 'static>(
                 activity,
                 moderation,
                 erased,
+                member_ids,
             });
             seq += 1;
             last = Instant::now();

@@ -20,4 +20,4 @@ pub mod lake;
 pub mod serving;
 
 pub use lake::{DataDirLock, LakeLayout, ParquetEpochWriter};
-pub use serving::SqliteStore;
+pub use serving::{PostgresMirror, SqliteStore};

@@ -125,11 +125,11 @@ impl From<DbError> for ApiError {
     /// schema); anything else SQLite says is 500. The details go to the log, not to the client.
     fn from(e: DbError) -> ApiError {
         match &e {
-            DbError::Missing(_) | DbError::MissingTable { .. } => {
+            DbError::Missing(_) | DbError::MissingTable { .. } | DbError::Unavailable { .. } => {
                 tracing::warn!("serving database unavailable: {e}");
                 ApiError::unavailable(e.public_message())
             }
-            DbError::Sql { .. } | DbError::Task(_) => {
+            DbError::Sql { .. } | DbError::Task(_) | DbError::Url(_) => {
                 tracing::error!("serving database: {e}");
                 ApiError::internal(e.public_message())
             }

@@ -2,7 +2,7 @@
 //! services, behind scoped bearer tokens.
 //!
 //! - [`routes`]: the routes and handlers; [`queries`]: what they read; [`store`]: read-only,
-//!   pooled SQLite connections; [`members`]: raw member ids to the pseudonyms stored;
+//!   pooled connections to SQLite or PostgreSQL; [`sql`]: one query text for both; [`members`]: raw member ids to the pseudonyms stored;
 //! - [`tokens`]: tokens and the tokens file (salted hashes only); [`auth`]: who is calling and
 //!   what it may read;
 //! - [`limits`]: per-token rate limits and the request body cap; [`metrics`]: Prometheus counts
@@ -21,12 +21,12 @@ pub mod params;
 pub mod pipeline;
 pub mod queries;
 pub mod routes;
+pub mod sql;
 pub mod store;
 pub mod tokens;
 
 use std::future::Future;
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::sync::Arc;
 
 pub use auth::Access;
@@ -40,8 +40,8 @@ use store::ServingDb;
 /// What `cohort serve` serves and how.
 #[derive(Debug)]
 pub struct ServeConfig {
-    /// The data directory whose `serving.db` is served.
-    pub data_dir: PathBuf,
+    /// The serving tables served (a data directory's `serving.db`, or PostgreSQL).
+    pub database: ServingDb,
     /// Who may call.
     pub access: Access,
     /// Rate and size limits.
@@ -72,7 +72,7 @@ impl App {
     /// The state of a server with `config`.
     pub fn new(config: ServeConfig) -> App {
         App {
-            db: ServingDb::new(&config.data_dir.join("serving.db")),
+            db: config.database,
             reads: tokio::sync::Semaphore::new(store::POOL_SIZE),
             limiter: RateLimiter::new(&config.limits),
             access: config.access,

@@ -2,7 +2,7 @@
 //! JSON rows they answer with: the tables' own column names and values, so an API answer and a
 //! `SELECT` over the database say the same thing.
 
-use rusqlite::{Connection, Row, params};
+use super::sql::{Param, ReadError, Reader, SqlRow, rows};
 use serde::Serialize;
 
 /// One row of `recommendations` (a member's list, by rank).
@@ -129,94 +129,98 @@ pub struct AlertFilter {
 
 /// The first `k` recommendations of `member` in `community`, by rank.
 pub fn recommendations(
-    conn: &Connection,
+    db: &mut dyn Reader,
     community: &str,
     member: &str,
     k: usize,
-) -> rusqlite::Result<Vec<Recommendation>> {
-    let mut stmt = conn.prepare_cached(
+) -> Result<Vec<Recommendation>, ReadError> {
+    rows(
+        db,
         "SELECT rank, item_id, score, reason, epoch, updated_at FROM recommendations
          WHERE community_id = ?1 AND user_id = ?2 ORDER BY rank LIMIT ?3",
-    )?;
-    let rows = stmt.query_map(params![community, member, limit(k)], |r| {
-        Ok(Recommendation {
-            rank: r.get(0)?,
-            item_id: r.get(1)?,
-            score: r.get(2)?,
-            reason: r.get(3)?,
-            epoch: r.get(4)?,
-            updated_at: r.get(5)?,
-        })
-    })?;
-    rows.collect()
+        &[text(community), text(member), limit(k)],
+        |r| {
+            Ok(Recommendation {
+                rank: r.int(0)?,
+                item_id: r.text(1)?,
+                score: r.real(2)?,
+                reason: r.text(3)?,
+                epoch: r.int(4)?,
+                updated_at: r.text(5)?,
+            })
+        },
+    )
 }
 
 /// The first `k` items similar to `item` in `community`, by rank.
 pub fn similar_items(
-    conn: &Connection,
+    db: &mut dyn Reader,
     community: &str,
     item: &str,
     k: usize,
-) -> rusqlite::Result<Vec<SimilarItem>> {
-    let mut stmt = conn.prepare_cached(
+) -> Result<Vec<SimilarItem>, ReadError> {
+    rows(
+        db,
         "SELECT rank, other_item_id, score, epoch, updated_at FROM similar_items
          WHERE community_id = ?1 AND item_id = ?2 ORDER BY rank LIMIT ?3",
-    )?;
-    let rows = stmt.query_map(params![community, item, limit(k)], |r| {
-        Ok(SimilarItem {
-            rank: r.get(0)?,
-            other_item_id: r.get(1)?,
-            score: r.get(2)?,
-            epoch: r.get(3)?,
-            updated_at: r.get(4)?,
-        })
-    })?;
-    rows.collect()
+        &[text(community), text(item), limit(k)],
+        |r| {
+            Ok(SimilarItem {
+                rank: r.int(0)?,
+                other_item_id: r.text(1)?,
+                score: r.real(2)?,
+                epoch: r.int(3)?,
+                updated_at: r.text(4)?,
+            })
+        },
+    )
 }
 
 /// The current forecasts of `community`, optionally of one metric and one channel (`""`: the
 /// community-wide series), by channel, metric and horizon.
 pub fn forecasts(
-    conn: &Connection,
+    db: &mut dyn Reader,
     community: &str,
     metric: Option<&str>,
     channel: Option<&str>,
-) -> rusqlite::Result<Vec<Forecast>> {
-    let mut stmt = conn.prepare_cached(
+) -> Result<Vec<Forecast>, ReadError> {
+    rows(
+        db,
         "SELECT channel_id, metric, hour, horizon, yhat, lo80, hi80, lo95, hi95, model,
                 fitted_at, epoch, updated_at
          FROM forecasts
          WHERE community_id = ?1 AND (?2 IS NULL OR metric = ?2)
            AND (?3 IS NULL OR channel_id = ?3)
          ORDER BY channel_id, metric, horizon",
-    )?;
-    let rows = stmt.query_map(params![community, metric, channel], |r| {
-        Ok(Forecast {
-            channel_id: r.get(0)?,
-            metric: r.get(1)?,
-            hour: r.get(2)?,
-            horizon: r.get(3)?,
-            yhat: r.get(4)?,
-            lo80: r.get(5)?,
-            hi80: r.get(6)?,
-            lo95: r.get(7)?,
-            hi95: r.get(8)?,
-            model: r.get(9)?,
-            fitted_at: r.get(10)?,
-            epoch: r.get(11)?,
-            updated_at: r.get(12)?,
-        })
-    })?;
-    rows.collect()
+        &[text(community), Param::Text(metric), Param::Text(channel)],
+        |r| {
+            Ok(Forecast {
+                channel_id: r.text(0)?,
+                metric: r.text(1)?,
+                hour: r.text(2)?,
+                horizon: r.int(3)?,
+                yhat: r.real(4)?,
+                lo80: r.real(5)?,
+                hi80: r.real(6)?,
+                lo95: r.real(7)?,
+                hi95: r.real(8)?,
+                model: r.text(9)?,
+                fitted_at: r.text(10)?,
+                epoch: r.int(11)?,
+                updated_at: r.text(12)?,
+            })
+        },
+    )
 }
 
 /// The alerts of `community` that pass `filter`, newest `last_seen` first.
 pub fn alerts(
-    conn: &Connection,
+    db: &mut dyn Reader,
     community: &str,
     filter: &AlertFilter,
-) -> rusqlite::Result<Vec<Alert>> {
-    let mut stmt = conn.prepare_cached(
+) -> Result<Vec<Alert>, ReadError> {
+    rows(
+        db,
         "SELECT alert_id, kind, rule, channel_id, member_id, metric, severity, score, status,
                 first_seen, last_seen, count, observed, expected, lo95, hi95, evidence,
                 closed_at, verdict, epoch, updated_at
@@ -224,70 +228,91 @@ pub fn alerts(
          WHERE community_id = ?1 AND (?2 IS NULL OR status = ?2)
            AND (?3 IS NULL OR last_seen >= ?3)
          ORDER BY last_seen DESC, alert_id LIMIT ?4",
-    )?;
-    let rows = stmt.query_map(
-        params![community, filter.status, filter.since, limit(filter.limit)],
+        &[
+            text(community),
+            Param::Text(filter.status),
+            Param::Text(filter.since.as_deref()),
+            limit(filter.limit),
+        ],
         read_alert,
-    )?;
-    rows.collect()
+    )
 }
 
-fn read_alert(r: &Row<'_>) -> rusqlite::Result<Alert> {
+fn read_alert(r: &dyn SqlRow) -> Result<Alert, ReadError> {
     Ok(Alert {
-        alert_id: r.get(0)?,
-        kind: r.get(1)?,
-        rule: r.get(2)?,
-        channel_id: r.get(3)?,
-        member_id: r.get(4)?,
-        metric: r.get(5)?,
-        severity: r.get(6)?,
-        score: r.get(7)?,
-        status: r.get(8)?,
-        first_seen: r.get(9)?,
-        last_seen: r.get(10)?,
-        count: r.get(11)?,
-        observed: r.get(12)?,
-        expected: r.get(13)?,
-        lo95: r.get(14)?,
-        hi95: r.get(15)?,
-        evidence: r.get(16)?,
-        closed_at: r.get(17)?,
-        verdict: r.get(18)?,
-        epoch: r.get(19)?,
-        updated_at: r.get(20)?,
+        alert_id: r.text(0)?,
+        kind: r.text(1)?,
+        rule: r.text(2)?,
+        channel_id: r.text(3)?,
+        member_id: r.opt_text(4)?,
+        metric: r.opt_text(5)?,
+        severity: r.text(6)?,
+        score: r.real(7)?,
+        status: r.text(8)?,
+        first_seen: r.text(9)?,
+        last_seen: r.text(10)?,
+        count: r.int(11)?,
+        observed: r.opt_real(12)?,
+        expected: r.opt_real(13)?,
+        lo95: r.opt_real(14)?,
+        hi95: r.opt_real(15)?,
+        evidence: r.opt_text(16)?,
+        closed_at: r.opt_text(17)?,
+        verdict: r.opt_text(18)?,
+        epoch: r.int(19)?,
+        updated_at: r.text(20)?,
     })
 }
 
 /// The newest checkpoint's epoch and commit time, if any: what `/readyz` reports. Also fails
 /// when a serving table is missing, so readiness means every route can answer.
-pub fn readiness(conn: &Connection) -> rusqlite::Result<Option<(i64, String)>> {
-    for table in ["recommendations", "similar_items", "forecasts", "alerts"] {
-        conn.prepare_cached(&format!("SELECT 1 FROM {table} LIMIT 0"))?;
+pub fn readiness(db: &mut dyn Reader) -> Result<Option<(i64, String)>, ReadError> {
+    for sql in [
+        "SELECT 1 FROM recommendations LIMIT 0",
+        "SELECT 1 FROM similar_items LIMIT 0",
+        "SELECT 1 FROM forecasts LIMIT 0",
+        "SELECT 1 FROM alerts LIMIT 0",
+    ] {
+        db.query(sql, &[], &mut |_| Ok(()))?;
     }
-    let mut stmt = conn
-        .prepare_cached("SELECT epoch, committed_at FROM checkpoints ORDER BY id DESC LIMIT 1")?;
-    let mut rows = stmt.query([])?;
-    match rows.next()? {
-        Some(r) => Ok(Some((r.get(0)?, r.get(1)?))),
-        None => Ok(None),
-    }
+    let newest = rows(
+        db,
+        "SELECT epoch, committed_at FROM checkpoints ORDER BY id DESC LIMIT 1",
+        &[],
+        |r| Ok((r.int(0)?, r.text(1)?)),
+    )?;
+    Ok(newest.into_iter().next())
 }
 
 /// The key id the last checkpoint says member ids were pseudonymised with: `None` when no run
 /// has committed yet, `Some(None)` when member ids are stored as they arrived.
-pub fn member_key_id(conn: &Connection) -> rusqlite::Result<Option<Option<String>>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT json_extract(offsets_json, '$.member_key_id') FROM checkpoints
-         ORDER BY id DESC LIMIT 1",
+pub fn member_key_id(db: &mut dyn Reader) -> Result<Option<Option<String>>, ReadError> {
+    let newest = rows(
+        db,
+        "SELECT offsets_json FROM checkpoints ORDER BY id DESC LIMIT 1",
+        &[],
+        |r| r.text(0),
     )?;
-    let mut rows = stmt.query([])?;
-    match rows.next()? {
-        Some(r) => Ok(Some(r.get(0)?)),
-        None => Ok(None),
-    }
+    // Read in Rust rather than with SQL's JSON functions, which the two backends spell apart.
+    newest
+        .into_iter()
+        .next()
+        .map(|json| {
+            let checkpoint: serde_json::Value =
+                serde_json::from_str(&json).map_err(ReadError::Checkpoint)?;
+            Ok(checkpoint
+                .get("member_key_id")
+                .and_then(|k| k.as_str())
+                .map(str::to_string))
+        })
+        .transpose()
 }
 
-/// A row count as SQLite's integer (k is at most 1000, limit too).
-fn limit(n: usize) -> i64 {
-    i64::try_from(n).unwrap_or(i64::MAX)
+fn text(value: &str) -> Param<'_> {
+    Param::Text(Some(value))
+}
+
+/// A row count as an SQL integer (k is at most 1000, limit too).
+fn limit(n: usize) -> Param<'static> {
+    Param::Int(i64::try_from(n).unwrap_or(i64::MAX))
 }

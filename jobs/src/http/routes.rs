@@ -9,7 +9,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router, middleware};
-use rusqlite::Connection;
+use super::sql::{ReadError, Reader};
 use serde::Serialize;
 
 use super::App;
@@ -303,7 +303,7 @@ async fn method_not_allowed() -> ApiError {
 /// permits is free (more reads at once would each open a connection of their own).
 async fn read<T: Send + 'static>(
     app: &Arc<App>,
-    f: impl FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
+    f: impl FnOnce(&mut dyn Reader) -> Result<T, ReadError> + Send + 'static,
 ) -> Result<T, ApiError> {
     let _permit = app
         .reads

@@ -1,15 +1,21 @@
-//! Read-only access to the serving database: a few pooled SQLite connections opened with
-//! `SQLITE_OPEN_READ_ONLY`, so the API can never change what the pipeline wrote, and reads run
-//! beside a pipeline writing the same file (WAL mode lets readers and one writer proceed together).
+//! Read-only access to the serving tables, in SQLite or PostgreSQL, through a few pooled
+//! connections.
 //!
-//! The database may not exist yet when the server starts (no run has written it): every request
-//! then answers 503, and the first request after it appears opens it. Opening never creates it.
+//! - **SQLite** (`serving.db` of a data directory): connections opened with
+//!   `SQLITE_OPEN_READ_ONLY`, so the API can never change what the pipeline wrote; reads run beside
+//!   a pipeline writing the same file (WAL mode lets readers and one writer proceed together). The
+//!   database may not exist yet when the server starts (no run has written it): every request then
+//!   answers 503, and the first request after it appears opens it. Opening never creates it.
+//! - **PostgreSQL** (`cohort serve --postgres URL`): sessions set to read-only transactions. An
+//!   unreachable server answers 503 and is tried again on the next request.
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags};
+
+use super::sql::{PostgresReader, ReadError, Reader};
 
 /// Connections kept open for reuse, and the most reads that run at once: `routes::read` waits for
 /// one of them rather than have more opened, because opening a connection costs far more than a
@@ -19,6 +25,9 @@ pub const POOL_SIZE: usize = 8;
 
 /// How long a read waits for a writer's lock before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How long connecting to PostgreSQL may take.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// A failure to read the serving database.
 #[derive(Debug, thiserror::Error)]
@@ -38,8 +47,19 @@ pub enum DbError {
         /// The database file.
         path: PathBuf,
         /// The cause.
-        source: rusqlite::Error,
+        source: ReadError,
     },
+    /// PostgreSQL cannot be reached.
+    #[error("PostgreSQL serving database {target} is unavailable: {source}")]
+    Unavailable {
+        /// Host, port and database.
+        target: String,
+        /// The cause.
+        source: postgres::Error,
+    },
+    /// The PostgreSQL URL does not parse.
+    #[error("--postgres is not a PostgreSQL connection URL or key=value string: {0}")]
+    Url(postgres::Error),
     /// The blocking task running the query failed.
     #[error("query task failed: {0}")]
     Task(String),
@@ -55,82 +75,192 @@ impl DbError {
             DbError::MissingTable { table } => format!(
                 "the serving database has no table `{table}`: it was not written by this version of cohort"
             ),
-            DbError::Sql { .. } | DbError::Task(_) => {
+            DbError::Unavailable { .. } => {
+                "the serving database cannot be reached (see the server's log)".to_string()
+            }
+            DbError::Sql { .. } | DbError::Task(_) | DbError::Url(_) => {
                 "reading the serving database failed (see the server's log)".to_string()
             }
         }
     }
 }
 
-/// The serving database of one data directory, read-only.
+/// Where the serving tables are read from.
+#[derive(Debug)]
+enum Source {
+    /// A SQLite file.
+    Sqlite {
+        path: PathBuf,
+        idle: Mutex<Vec<Connection>>,
+    },
+    /// A PostgreSQL database.
+    Postgres {
+        config: postgres::Config,
+        target: String,
+        idle: Mutex<Vec<PostgresReader>>,
+    },
+}
+
+/// The serving tables, read-only.
 #[derive(Debug)]
 pub struct ServingDb {
-    path: PathBuf,
-    idle: Mutex<Vec<Connection>>,
+    source: Source,
 }
 
 impl ServingDb {
-    /// The database at `path` (not opened until first used).
+    /// The SQLite database at `path` (not opened until first used).
     pub fn new(path: &Path) -> ServingDb {
         ServingDb {
-            path: path.to_path_buf(),
-            idle: Mutex::new(Vec::new()),
+            source: Source::Sqlite {
+                path: path.to_path_buf(),
+                idle: Mutex::new(Vec::new()),
+            },
         }
     }
 
-    /// Its file.
-    pub fn path(&self) -> &Path {
-        &self.path
+    /// The PostgreSQL database at `url` (not connected until first used).
+    pub fn postgres(url: &str) -> Result<ServingDb, DbError> {
+        let mut config: postgres::Config = url.parse().map_err(DbError::Url)?;
+        config.connect_timeout(CONNECT_TIMEOUT);
+        config.application_name("cohort serve");
+        config.options("-c default_transaction_read_only=on");
+        let target = cohort_sinks::serving::describe_postgres(&config);
+        Ok(ServingDb {
+            source: Source::Postgres {
+                config,
+                target,
+                idle: Mutex::new(Vec::new()),
+            },
+        })
+    }
+
+    /// What it reads, for messages: the file, or PostgreSQL's host, port and database.
+    pub fn describe(&self) -> String {
+        match &self.source {
+            Source::Sqlite { path, .. } => path.display().to_string(),
+            Source::Postgres { target, .. } => format!("PostgreSQL {target}"),
+        }
+    }
+
+    /// The SQLite file, when it reads one.
+    pub fn sqlite_path(&self) -> Option<&Path> {
+        match &self.source {
+            Source::Sqlite { path, .. } => Some(path),
+            Source::Postgres { .. } => None,
+        }
     }
 
     /// Runs `read` on a pooled connection. Blocking: call from a blocking task.
     pub fn read<T>(
         &self,
-        read: impl FnOnce(&Connection) -> rusqlite::Result<T>,
+        read: impl FnOnce(&mut dyn Reader) -> Result<T, ReadError>,
     ) -> Result<T, DbError> {
-        let pooled = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
-        let conn = match pooled {
-            Some(conn) => conn,
-            None => self.open()?,
-        };
-        let result = read(&conn);
-        let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
+        match &self.source {
+            Source::Sqlite { path, idle } => {
+                let result = pooled(idle, || open_sqlite(path), |conn| read(conn), |_| true)?;
+                result.map_err(|e| classify(path, e))
+            }
+            Source::Postgres {
+                config,
+                target,
+                idle,
+            } => {
+                let connect = || {
+                    config
+                        .connect(postgres::NoTls)
+                        .map(PostgresReader::new)
+                        .map_err(|source| DbError::Unavailable {
+                            target: target.clone(),
+                            source,
+                        })
+                };
+                let keep = |reader: &PostgresReader| !reader.client.is_closed();
+                let result = pooled(idle, connect, |reader| read(reader), keep)?;
+                result.map_err(|e| classify_postgres(target, e))
+            }
+        }
+    }
+}
+
+/// Runs `use_it` on an idle connection (or a new one from `open`), then keeps the connection for
+/// reuse if there is room and `keep` says it still works.
+fn pooled<C, T>(
+    idle: &Mutex<Vec<C>>,
+    open: impl FnOnce() -> Result<C, DbError>,
+    use_it: impl FnOnce(&mut C) -> T,
+    keep: impl FnOnce(&C) -> bool,
+) -> Result<T, DbError> {
+    let pooled = idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
+    let mut conn = match pooled {
+        Some(conn) => conn,
+        None => open()?,
+    };
+    let result = use_it(&mut conn);
+    if keep(&conn) {
+        let mut idle = idle.lock().unwrap_or_else(|e| e.into_inner());
         if idle.len() < POOL_SIZE {
             idle.push(conn);
         }
-        drop(idle);
-        result.map_err(|e| self.classify(e))
     }
+    Ok(result)
+}
 
-    fn open(&self) -> Result<Connection, DbError> {
-        if !self.path.is_file() {
-            return Err(DbError::Missing(self.path.clone()));
-        }
-        let sql = |source| DbError::Sql {
-            path: self.path.clone(),
-            source,
+fn open_sqlite(path: &Path) -> Result<Connection, DbError> {
+    if !path.is_file() {
+        return Err(DbError::Missing(path.to_path_buf()));
+    }
+    let sql = |source: rusqlite::Error| DbError::Sql {
+        path: path.to_path_buf(),
+        source: source.into(),
+    };
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(sql)?;
+    conn.busy_timeout(BUSY_TIMEOUT).map_err(sql)?;
+    Ok(conn)
+}
+
+/// A missing table is its own error (503), anything else is the database's (500).
+fn classify(path: &Path, e: ReadError) -> DbError {
+    if let ReadError::Sqlite(rusqlite::Error::SqliteFailure(_, Some(message))) = &e
+        && let Some(table) = message.strip_prefix("no such table: ")
+    {
+        return DbError::MissingTable {
+            table: table.to_string(),
         };
-        let conn = Connection::open_with_flags(
-            &self.path,
-            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )
-        .map_err(sql)?;
-        conn.busy_timeout(BUSY_TIMEOUT).map_err(sql)?;
-        Ok(conn)
     }
+    DbError::Sql {
+        path: path.to_path_buf(),
+        source: e,
+    }
+}
 
-    /// A missing table is its own error (503), anything else is SQLite's (500).
-    fn classify(&self, e: rusqlite::Error) -> DbError {
-        if let rusqlite::Error::SqliteFailure(_, Some(message)) = &e
-            && let Some(table) = message.strip_prefix("no such table: ")
-        {
-            return DbError::MissingTable {
-                table: table.to_string(),
-            };
-        }
-        DbError::Sql {
-            path: self.path.clone(),
-            source: e,
-        }
+/// As [`classify`], for PostgreSQL: an undefined table (42P01) is a missing table, a failed
+/// connection is unavailability (503).
+fn classify_postgres(target: &str, e: ReadError) -> DbError {
+    if let ReadError::Postgres(pg) = e {
+        return match pg.as_db_error() {
+            Some(db) if db.code() == &postgres::error::SqlState::UNDEFINED_TABLE => {
+                // `relation "alerts" does not exist`
+                let table = db.message().split('"').nth(1).unwrap_or(db.message());
+                DbError::MissingTable {
+                    table: table.to_string(),
+                }
+            }
+            Some(_) => DbError::Sql {
+                path: PathBuf::from(target),
+                source: ReadError::Postgres(pg),
+            },
+            None => DbError::Unavailable {
+                target: target.to_string(),
+                source: pg,
+            },
+        };
+    }
+    DbError::Sql {
+        path: PathBuf::from(target),
+        source: e,
     }
 }

@@ -6,7 +6,8 @@
 //!   generated once in the data directory); [`key_check`]: refusing a data directory written under
 //!   another key;
 //! - [`member_ids`]: member ids replaced by keyed pseudonyms at ingest, as `[privacy] member_ids`
-//!   says;
+//!   says; [`raw_ids`]: doing so in the dataflow, keeping raw ids for the serving tables when
+//!   `serving.raw_member_ids` asks;
 //! - [`stored_text`]: chat text as stored — personal data the PII detectors find is redacted, replaced
 //!   by a keyed hash, or kept, as `[privacy] stored_chat_pii` says.
 //!
@@ -15,6 +16,7 @@
 pub mod key_check;
 pub mod keys;
 pub mod member_ids;
+pub mod raw_ids;
 pub mod secret;
 pub mod stored_text;
 

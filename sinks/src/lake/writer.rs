@@ -91,7 +91,8 @@ impl<'a> Row<'a> {
             Record::Moderation(a) => {
                 Some((LakeTable::ModerationAlerts, a.ts_ms(), Row::Moderation(a)))
             }
-            Record::Progress(_) => None,
+            // The lake never holds raw member ids.
+            Record::Progress(_) | Record::MemberId { .. } => None,
         }
     }
 }

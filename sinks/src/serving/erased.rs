@@ -1,7 +1,8 @@
 //! Erased members in the serving database. Within the commit of an erasure request, the member's
-//! moderation alerts leave `alerts` (the recommendation job retracts their recommendations
-//! itself), and the member's digest joins `erased_members`, so that a later state of one of
-//! their alerts — the moderation job still closes what it had open — is never written back.
+//! moderation alerts leave `alerts` and their raw id leaves `member_ids` (the recommendation job
+//! retracts their recommendations itself), and the member's digest joins `erased_members`, so
+//! that a later state of one of their alerts — the moderation job still closes what it had open —
+//! or their raw id is never written back.
 //!
 //! `erased_members` holds the register's digest ([`erasure_digest`]) and not the member id, as the
 //! lake's `erasures` table does: the serving database keeps no trace of whom it forgot.
@@ -9,29 +10,32 @@
 use std::collections::HashSet;
 
 use cohort_schemas::lake::erasure_digest;
-use cohort_schemas::moderation::ModerationAlert;
 use rusqlite::{Connection, params};
 
-/// Records the members erased in this commit and removes their alerts.
+/// Records the members erased in this commit and removes their alerts and raw ids.
 pub(super) fn apply(conn: &Connection, epoch: i64, erased: &[String]) -> rusqlite::Result<()> {
     let mut record = conn.prepare_cached(
         "INSERT OR IGNORE INTO erased_members (member_digest, epoch) VALUES (?1, ?2)",
     )?;
-    let mut forget = conn.prepare_cached("DELETE FROM alerts WHERE member_id = ?1")?;
+    let mut forget_alerts = conn.prepare_cached("DELETE FROM alerts WHERE member_id = ?1")?;
+    let mut forget_id = conn.prepare_cached("DELETE FROM member_ids WHERE member_id = ?1")?;
     for member in erased {
         record.execute(params![erasure_digest(member), epoch])?;
-        forget.execute(params![member])?;
+        forget_alerts.execute(params![member])?;
+        forget_id.execute(params![member])?;
     }
     Ok(())
 }
 
-/// `alerts` without those about an erased member (including members erased in this commit).
-pub(super) fn without_erased(
+/// `items` without those about an erased member (`member` says whose an item is), including
+/// members erased in this commit.
+pub(super) fn without_erased<T: Clone>(
     conn: &Connection,
-    alerts: &[ModerationAlert],
+    items: &[T],
+    member: impl Fn(&T) -> &str,
     erased_now: &[String],
-) -> rusqlite::Result<Vec<ModerationAlert>> {
-    if alerts.is_empty() {
+) -> rusqlite::Result<Vec<T>> {
+    if items.is_empty() {
         return Ok(Vec::new());
     }
     let mut digests: HashSet<String> = erased_now.iter().map(|m| erasure_digest(m)).collect();
@@ -39,9 +43,9 @@ pub(super) fn without_erased(
     for digest in stmt.query_map([], |r| r.get::<_, String>(0))? {
         digests.insert(digest?);
     }
-    Ok(alerts
+    Ok(items
         .iter()
-        .filter(|a| digests.is_empty() || !digests.contains(&erasure_digest(&a.member_id)))
+        .filter(|item| digests.is_empty() || !digests.contains(&erasure_digest(member(item))))
         .cloned()
         .collect())
 }
@@ -51,6 +55,8 @@ mod tests {
     use cohort_pipeline::checkpoint::{Checkpoint, CommitStore, ServingUpdates};
     use cohort_schemas::activity::{AlertStatus, Severity};
     use cohort_schemas::moderation::ModerationKind;
+
+    use cohort_schemas::moderation::ModerationAlert;
 
     use crate::SqliteStore;
 

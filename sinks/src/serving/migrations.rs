@@ -123,4 +123,16 @@ pub(super) const MIGRATIONS: &[(i64, &str)] = &[
         epoch INTEGER NOT NULL
     );",
     ),
+    (
+        8,
+        "CREATE TABLE member_ids (
+        member_id TEXT PRIMARY KEY,
+        raw_id TEXT NOT NULL,
+        epoch INTEGER NOT NULL
+    );
+    CREATE INDEX member_ids_by_raw_id ON member_ids (raw_id);
+    CREATE VIEW recommendations_by_raw_id AS
+        SELECT m.raw_id AS raw_user_id, r.*
+        FROM recommendations r JOIN member_ids m ON m.member_id = r.user_id;",
+    ),
 ];

@@ -7,6 +7,7 @@ use cohort_pipeline::checkpoint::{Checkpoint, CommitStore, ServingUpdates, SinkE
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::migrations::MIGRATIONS;
+use super::pg_mirror::{PostgresMirror, Touched};
 use crate::lake::LakeLayout;
 
 /// A failure of the serving database.
@@ -28,6 +29,9 @@ pub enum StoreError {
         /// The cause.
         source: std::io::Error,
     },
+    /// The PostgreSQL copy of the serving tables failed for good.
+    #[error(transparent)]
+    Postgres(#[from] super::pg_mirror::PostgresError),
     /// A stored checkpoint is not valid JSON of the expected shape.
     #[error("checkpoint {id} of job {job} is unreadable: {source}")]
     Checkpoint {
@@ -56,6 +60,8 @@ pub struct SqliteStore {
     job: String,
     /// Where each commit also writes its checkpoint as JSON, beside the Parquet files.
     manifest: Option<PathBuf>,
+    /// Where each commit is copied after it commits here (`serving.backend = "postgres"`).
+    mirror: Option<PostgresMirror>,
 }
 
 impl SqliteStore {
@@ -84,6 +90,7 @@ impl SqliteStore {
             conn,
             job: job.to_string(),
             manifest: None,
+            mirror: None,
         })
     }
 
@@ -92,6 +99,14 @@ impl SqliteStore {
     pub fn with_manifest(mut self, path: PathBuf) -> Self {
         self.manifest = Some(path);
         self
+    }
+
+    /// Also copies every commit to PostgreSQL, after bringing PostgreSQL up to what this database
+    /// holds (waiting for it while it is unavailable).
+    pub fn with_mirror(mut self, mut mirror: PostgresMirror) -> Result<Self, StoreError> {
+        mirror.catch_up(&self.conn)?;
+        self.mirror = Some(mirror);
+        Ok(self)
     }
 
     pub(super) fn sql(&self, source: rusqlite::Error) -> StoreError {
@@ -225,9 +240,22 @@ impl SqliteStore {
         }
         super::derived::apply(&tx, epoch, &updates.changes).map_err(sql)?;
         super::activity::apply(&tx, epoch, &updates.activity).map_err(sql)?;
-        let moderation = super::erased::without_erased(&tx, &updates.moderation, &updates.erased)
-            .map_err(sql)?;
+        let moderation = super::erased::without_erased(
+            &tx,
+            &updates.moderation,
+            |a| a.member_id.as_str(),
+            &updates.erased,
+        )
+        .map_err(sql)?;
         super::moderation::apply(&tx, epoch, &moderation).map_err(sql)?;
+        let member_ids = super::erased::without_erased(
+            &tx,
+            &updates.member_ids,
+            |(stored, _)| stored.as_str(),
+            &updates.erased,
+        )
+        .map_err(sql)?;
+        super::member_ids::apply(&tx, epoch, &member_ids).map_err(sql)?;
         super::erased::apply(&tx, epoch, &updates.erased).map_err(sql)?;
         // Keep a short history for debugging; the newest row is the one that counts.
         tx.execute(
@@ -244,6 +272,9 @@ impl SqliteStore {
         self.publish(&pairs)?;
         if let Some(manifest) = &self.manifest {
             write_manifest(manifest, &self.job, id, &json)?;
+        }
+        if let Some(mirror) = &mut self.mirror {
+            mirror.replicate(&self.conn, id, &Touched::of(updates))?;
         }
         Ok(())
     }
