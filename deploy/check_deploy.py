@@ -125,9 +125,9 @@ def validate_schemas(docs):
                 try:
                     kubernetes_validate.validate(r, version, strict=True)
                 except kubernetes_validate.ValidationError as e:
-                    path = ".".join(str(p) for p in e.caught.path)
+                    path = ".".join(str(p) for p in e.path)
                     error(f"{name} {r.get('kind')}/{r.get('metadata', {}).get('name')}",
-                          f"not valid Kubernetes {version}: {path}: {e.caught.message}")
+                          f"not valid Kubernetes {version}: {path}: {e.message}")
                 except kubernetes_validate.SchemaNotFoundError:
                     error(name, f"kind {r.get('kind')} {r.get('apiVersion')} unknown to Kubernetes {version}")
 
@@ -662,21 +662,30 @@ def main():
     facts = {"configs": [], "run_commands": [], "env": [], "tokens_files": [], "privacy_keys": [], "notes": notes}
     cli = CohortCli(a.cohort_bin)
 
-    dfacts = check_dockerfile(d / "Dockerfile", a.cohort_bin)
+    def guarded(what, f, *args):
+        """Runs one group of checks; a file too broken to read is a finding, not a crash."""
+        try:
+            return f(*args)
+        except (KeyError, TypeError, IndexError, AttributeError, ValueError, yaml.YAMLError, OSError) as e:
+            error(what, f"cannot be checked, it is not in the expected shape: {e!r}")
+            return None
+
+    dfacts = guarded("Dockerfile", check_dockerfile, d / "Dockerfile", a.cohort_bin) or {}
     if "cmd_args" in dfacts:
         cli.check_run_args("Dockerfile CMD", dfacts["cmd_args"])
         facts["run_commands"].append({"origin": "Dockerfile CMD", "args": dfacts["cmd_args"]})
 
-    docs = load_manifests(d / "kubernetes")
-    validate_schemas(docs)
-    check_kustomization(d / "kubernetes", docs)
-    check_statefulset(docs, cli, dfacts, facts)
+    docs = guarded("kubernetes/", load_manifests, d / "kubernetes") or {}
+    guarded("kubernetes/", validate_schemas, docs)
+    guarded("kubernetes/kustomization.yaml", check_kustomization, d / "kubernetes", docs)
+    guarded("kubernetes/statefulset.yaml", check_statefulset, docs, cli, dfacts, facts)
     sts = facts.get("statefulset", {})
     check(str(sts.get("cluster_port")) in dfacts.get("exposed", set()), "Dockerfile",
           "EXPOSE must include the StatefulSet's cluster port")
-    check_start_script(d / "kubernetes" / "cohort-cluster-start.sh", cli, facts)
-    check_systemd(d / "systemd" / "cohort.service", a.cohort_bin, cli, facts)
-    check_configs(d / "config", facts)
+    guarded("kubernetes/cohort-cluster-start.sh", check_start_script,
+            d / "kubernetes" / "cohort-cluster-start.sh", cli, facts)
+    guarded("systemd/cohort.service", check_systemd, d / "systemd" / "cohort.service", a.cohort_bin, cli, facts)
+    guarded("config/", check_configs, d / "config", facts)
 
     for e in errors:
         print(e, file=sys.stderr)

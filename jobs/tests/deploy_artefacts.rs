@@ -288,9 +288,9 @@ fn broken_copies_of_deploy_fail_the_checker() {
         ),
         (
             "systemd/cohort.service",
-            "Restart=on-failure",
-            "Restart=sometimes",
-            "systemd-analyze verify",
+            "PrivateTmp=yes",
+            "PrivateTemp=yes",
+            "Unknown key 'PrivateTemp'",
         ),
         (
             "config/single-node.toml",
@@ -300,9 +300,9 @@ fn broken_copies_of_deploy_fail_the_checker() {
         ),
         (
             "kubernetes/cohort-cluster-start.sh",
-            "echo \"$sts-$i.$service.$namespace.svc.$domain:$port\"",
-            "echo \"$sts-$i.$service.svc.$domain:$port\"",
-            "hostfile",
+            "while [ \"$i\" -lt \"$processes\" ]",
+            "while [ \"$i\" -le \"$processes\" ]",
+            "cohort-cluster-start.sh: hostfile",
         ),
     ];
     let results: Vec<(usize, Output)> = std::thread::scope(|s| {
