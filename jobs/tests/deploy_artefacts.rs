@@ -215,127 +215,145 @@ fn copy_deploy(root: &Path) -> PathBuf {
     deploy
 }
 
+/// One way to break `deploy/`: in `file`, the first `from` becomes `to`, and the checker must fail
+/// saying `says`.
+struct Breakage {
+    file: &'static str,
+    from: &'static str,
+    to: &'static str,
+    says: &'static str,
+}
+
 #[test]
 fn broken_copies_of_deploy_fail_the_checker() {
-    // (file, text, replacement, what the checker must say)
-    let breakages: &[(&str, &str, &str, &str)] = &[
-        (
-            "kubernetes/statefulset.yaml",
-            "path: /readyz",
-            "path: /ready",
-            "readinessProbe must GET /readyz",
-        ),
-        (
-            "kubernetes/services.yaml",
-            "publishNotReadyAddresses: true",
-            "publishNotReadyAddresses: false",
-            "publishNotReadyAddresses: true",
-        ),
-        (
-            "kubernetes/services.yaml",
-            "clusterIP: None",
-            "clusterIP: 10.0.0.10",
-            "must be headless",
-        ),
-        (
-            "kubernetes/statefulset.yaml",
-            "value: \"3\"",
-            "value: \"4\"",
-            "COHORT_PROCESSES (4) must equal replicas (3)",
-        ),
-        (
-            "kubernetes/statefulset.yaml",
-            "- --tokens",
-            "- --token",
-            "has no flag --token",
-        ),
-        (
-            "kubernetes/statefulset.yaml",
-            "secretName: cohort-secrets",
-            "secretName: cohort-secret",
-            "Secret cohort-secret is in no manifest",
-        ),
-        (
-            "kubernetes/statefulset.yaml",
-            "prometheus.io/port: \"8080\"",
-            "prometheus.io/port: \"9090\"",
-            "prometheus.io/port must be the http port",
-        ),
-        (
-            "kubernetes/statefulset.yaml",
-            "          readinessProbe:",
-            "          readynessProbe:",
-            "'readynessProbe' was unexpected",
-        ),
-        (
-            "kubernetes/configmap.yaml",
-            "data_dir = \"/var/lib/cohort\"",
-            "data_dir = \"/data\"",
-            "data_dir /data is not on a PersistentVolumeClaim",
-        ),
-        (
-            "Dockerfile",
-            "USER 10001:10001",
-            "USER root",
-            "USER must be a numeric non-root uid",
-        ),
-        (
-            "Dockerfile",
-            "ca-certificates libssl3",
-            "netbase",
-            "from package libssl3",
-        ),
-        (
-            "systemd/cohort.service",
-            "PrivateTmp=yes",
-            "PrivateTemp=yes",
-            "Unknown key 'PrivateTemp'",
-        ),
-        (
-            "config/single-node.toml",
-            "/run/credentials/cohort.service/privacy-key",
-            "/etc/cohort/privacy-key",
-            "must be one of the unit's credentials",
-        ),
-        (
-            "kubernetes/cohort-cluster-start.sh",
-            "while [ \"$i\" -lt \"$processes\" ]",
-            "while [ \"$i\" -le \"$processes\" ]",
-            "cohort-cluster-start.sh: hostfile",
-        ),
+    let breakages = [
+        Breakage {
+            file: "kubernetes/statefulset.yaml",
+            from: "path: /readyz",
+            to: "path: /ready",
+            says: "readinessProbe must GET /readyz",
+        },
+        Breakage {
+            file: "kubernetes/services.yaml",
+            from: "publishNotReadyAddresses: true",
+            to: "publishNotReadyAddresses: false",
+            says: "publishNotReadyAddresses: true",
+        },
+        Breakage {
+            file: "kubernetes/services.yaml",
+            from: "clusterIP: None",
+            to: "clusterIP: 10.0.0.10",
+            says: "must be headless",
+        },
+        Breakage {
+            file: "kubernetes/statefulset.yaml",
+            from: "value: \"3\"",
+            to: "value: \"4\"",
+            says: "COHORT_PROCESSES (4) must equal replicas (3)",
+        },
+        Breakage {
+            file: "kubernetes/statefulset.yaml",
+            from: "- --tokens",
+            to: "- --token",
+            says: "has no flag --token",
+        },
+        Breakage {
+            file: "kubernetes/statefulset.yaml",
+            from: "secretName: cohort-secrets",
+            to: "secretName: cohort-secret",
+            says: "Secret cohort-secret is in no manifest",
+        },
+        Breakage {
+            file: "kubernetes/statefulset.yaml",
+            from: "prometheus.io/port: \"8080\"",
+            to: "prometheus.io/port: \"9090\"",
+            says: "prometheus.io/port must be the http port",
+        },
+        Breakage {
+            file: "kubernetes/statefulset.yaml",
+            from: "          readinessProbe:",
+            to: "          readynessProbe:",
+            says: "'readynessProbe' was unexpected",
+        },
+        Breakage {
+            file: "kubernetes/configmap.yaml",
+            from: "data_dir = \"/var/lib/cohort\"",
+            to: "data_dir = \"/data\"",
+            says: "data_dir /data is not on a PersistentVolumeClaim",
+        },
+        Breakage {
+            file: "Dockerfile",
+            from: "USER 10001:10001",
+            to: "USER root",
+            says: "USER must be a numeric non-root uid",
+        },
+        Breakage {
+            file: "Dockerfile",
+            from: "ca-certificates libssl3",
+            to: "netbase",
+            says: "from package libssl3",
+        },
+        Breakage {
+            file: "systemd/cohort.service",
+            from: "PrivateTmp=yes",
+            to: "PrivateTemp=yes",
+            says: "Unknown key 'PrivateTemp'",
+        },
+        Breakage {
+            file: "config/single-node.toml",
+            from: "/run/credentials/cohort.service/privacy-key",
+            to: "/etc/cohort/privacy-key",
+            says: "must be one of the unit's credentials",
+        },
+        Breakage {
+            file: "kubernetes/cohort-cluster-start.sh",
+            from: "while [ \"$i\" -lt \"$processes\" ]",
+            to: "while [ \"$i\" -le \"$processes\" ]",
+            says: "cohort-cluster-start.sh: hostfile",
+        },
     ];
     // Four checkers at a time: each runs a handful of tools, on a machine shared with other work.
-    let mut results: Vec<(usize, Output)> = Vec::new();
-    let indexed: Vec<(usize, &(&str, &str, &str, &str))> = breakages.iter().enumerate().collect();
-    for chunk in indexed.chunks(4) {
+    let mut results: Vec<(&Breakage, Output)> = Vec::new();
+    for chunk in breakages.chunks(4) {
         std::thread::scope(|s| {
             let handles: Vec<_> = chunk
                 .iter()
-                .map(|&(n, &(file, from, to, _))| {
+                .map(|b| {
                     s.spawn(move || {
                         let root = tempfile::tempdir().unwrap();
                         let deploy = copy_deploy(root.path());
-                        let path = deploy.join(file);
+                        let path = deploy.join(b.file);
                         let text = std::fs::read_to_string(&path).unwrap();
-                        assert!(text.contains(from), "{file} no longer contains {from:?}");
-                        std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
-                        (n, run_checker(&deploy))
+                        assert!(
+                            text.contains(b.from),
+                            "{} no longer contains {:?}",
+                            b.file,
+                            b.from
+                        );
+                        std::fs::write(&path, text.replacen(b.from, b.to, 1)).unwrap();
+                        (b, run_checker(&deploy))
                     })
                 })
                 .collect();
             results.extend(handles.into_iter().map(|h| h.join().unwrap()));
         });
     }
-    for (n, out) in results {
-        let (file, from, to, said) = breakages[n];
+    for (b, out) in results {
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(
             !out.status.success(),
-            "{file} with {from:?} -> {to:?} passed the checker"
+            "{} with {:?} -> {:?} passed the checker",
+            b.file,
+            b.from,
+            b.to
         );
         assert!(
-            stderr.contains(said),
-            "{file} with {from:?} -> {to:?}: the checker did not say {said:?}:\n{stderr}"
+            stderr.contains(b.says),
+            "{} with {:?} -> {:?}: the checker did not say {:?}:\n{stderr}",
+            b.file,
+            b.from,
+            b.to,
+            b.says
         );
     }
 }
