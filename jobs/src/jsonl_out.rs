@@ -28,7 +28,8 @@ pub struct JsonlOut {
 enum Sink {
     Stdout(BufWriter<Stdout>),
     Plain(BufWriter<File>),
-    Gzip(GzEncoder<BufWriter<File>>),
+    // Boxed: the encoder's state is large, and the enum should not be.
+    Gzip(Box<GzEncoder<BufWriter<File>>>),
 }
 
 impl JsonlOut {
@@ -45,7 +46,7 @@ impl JsonlOut {
             if path.extension().is_some_and(|e| e == "gz") {
                 // Fast compression: these files are written once and read a few times, and the
                 // generator's million events would otherwise spend most of their time in deflate.
-                Sink::Gzip(GzEncoder::new(out, flate2::Compression::fast()))
+                Sink::Gzip(Box::new(GzEncoder::new(out, flate2::Compression::fast())))
             } else {
                 Sink::Plain(out)
             }
@@ -69,7 +70,7 @@ impl JsonlOut {
         let done = match self.sink {
             Sink::Stdout(mut w) => w.flush(),
             Sink::Plain(mut w) => w.flush(),
-            Sink::Gzip(gz) => gz.finish().and_then(|mut w| w.flush()),
+            Sink::Gzip(gz) => (*gz).finish().and_then(|mut w| w.flush()),
         };
         done.map_err(|source| JsonlOutError { path, source })
     }
