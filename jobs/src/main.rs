@@ -15,14 +15,17 @@ use analysis::{
     plot_forecast, train_moderation,
 };
 mod compact_cli;
+mod import_cli;
 mod member_cli;
 mod serve_cli;
 use cohort_jobs::config::{self, Config};
+use cohort_jobs::jsonl_out::JsonlOut;
 use cohort_jobs::{ingest_job, produce, query, summary};
 use cohort_pipeline::SourceSpec;
 use cohort_pipeline::generate::{Generator, GeneratorConfig};
 use cohort_pipeline::source::KafkaConfig;
 use compact_cli::CompactArgs;
+use import_cli::ImportCommand;
 use member_cli::PseudonymArgs;
 use serve_cli::{ServeArgs, TokenCommand};
 
@@ -41,6 +44,9 @@ enum Command {
     Run(RunArgs),
     /// Write generated community traffic as JSON Lines (gzip when FILE ends in .gz).
     Generate(GenerateArgs),
+    /// Convert another system's export into cohort events (JSON Lines, like `generate`).
+    #[command(subcommand)]
+    Import(ImportCommand),
     /// Run SQL over the Parquet lake (every lake table registered, with `date` and `hour` partition columns).
     Query(QueryArgs),
     /// Load a JSON Lines file (plain or .gz, e.g. from `cohort generate`) into the Kafka event topics,
@@ -213,6 +219,9 @@ fn main() -> Result<()> {
     match Cli::parse().command {
         Command::Run(args) => run(args),
         Command::Generate(args) => generate(args),
+        Command::Import(ImportCommand::StackExchange(args)) => {
+            import_cli::import_stackexchange(args)
+        }
         Command::Query(args) => run_query(args),
         Command::Produce(args) => run_produce(args),
         Command::Eval(EvalCommand::Recs(args)) => eval_recs(args),
@@ -387,28 +396,19 @@ fn generate(args: GenerateArgs) -> Result<()> {
     }
     let generator = Generator::new(config);
     let started = std::time::Instant::now();
-    if args.out.as_os_str() == "-" {
-        let stdout = std::io::stdout();
-        generator.write_all(&mut std::io::BufWriter::new(stdout.lock()))?;
-        return Ok(());
+    let mut out = JsonlOut::create(&args.out)?;
+    generator
+        .write_all(&mut out)
+        .map_err(|source| out.error(source))?;
+    out.finish()?;
+    if args.out.as_os_str() != "-" {
+        eprintln!(
+            "wrote {} events to {} in {:.2} s",
+            args.events,
+            args.out.display(),
+            started.elapsed().as_secs_f64()
+        );
     }
-    let file = std::fs::File::create(&args.out)
-        .with_context(|| format!("creating {}", args.out.display()))?;
-    let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
-    if args.out.extension().is_some_and(|e| e == "gz") {
-        let mut gz = flate2::write::GzEncoder::new(out, flate2::Compression::fast());
-        generator.write_all(&mut gz)?;
-        gz.finish()?;
-    } else {
-        generator.write_all(&mut out)?;
-        std::io::Write::flush(&mut out)?;
-    }
-    eprintln!(
-        "wrote {} events to {} in {:.2} s",
-        args.events,
-        args.out.display(),
-        started.elapsed().as_secs_f64()
-    );
     Ok(())
 }
 

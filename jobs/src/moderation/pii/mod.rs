@@ -13,7 +13,6 @@ pub mod generate;
 mod handles;
 mod iban;
 mod numbers;
-mod se_xml;
 mod web;
 
 use std::ops::Range;
