@@ -38,7 +38,7 @@ struct Cli {
 enum Command {
     /// Run the pipeline. With no arguments: a bounded demo on about a million generated events, all
     /// outputs under ./cohort-data. Re-running on the same data directory resumes; nothing is written twice.
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// Write generated community traffic as JSON Lines (gzip when FILE ends in .gz).
     Generate(GenerateArgs),
     /// Run SQL over the Parquet lake (every lake table registered, with `date` and `hour` partition columns).
@@ -217,7 +217,7 @@ fn main() -> Result<()> {
         .with_writer(std::io::stderr)
         .init();
     match Cli::parse().command {
-        Command::Run(args) => run(args),
+        Command::Run(args) => run(*args),
         Command::Generate(args) => generate(args),
         Command::Query(args) => run_query(args),
         Command::Produce(args) => run_produce(args),
