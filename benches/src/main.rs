@@ -15,11 +15,16 @@
 //! `cohort-benches moderation`: the moderation path (normalisation, PII detection, classifier score)
 //! in messages/s on one core, per stage and whole (see [`moderation`]).
 //!
+//! `cohort-benches cluster --events N`: the whole path with 1 process × 2 workers and with a
+//! 2-process × 1-worker cluster on loopback; events/s of each, and identical results (see
+//! [`cluster`]).
+//!
 //! `cohort-benches reference --job count|cooc --input FILE --out FILE [--workers N]`: the peer
 //! comparison's reference jobs J1 and J2 on cohort's own ingest path and differential operators,
 //! writing the CSV the peers write (see [`reference`]; `benches/peers/run.sh` runs it against
 //! Pathway and Bytewax).
 
+mod cluster;
 mod kafka;
 mod moderation;
 mod recs;
@@ -80,6 +85,8 @@ enum Bench {
     Moderation(moderation::ModerationBench),
     /// Reference job J1 (count) or J2 (cooc) of the peer comparison, on a JSON Lines file.
     Reference(reference::ReferenceBench),
+    /// Cluster mode on loopback: 1 process × 2 workers against 2 processes × 1 worker.
+    Cluster(cluster::ClusterBench),
     /// One whole-path run in this process; prints a JSON line (used by `ingest`).
     #[command(hide = true)]
     IngestOnce {
@@ -92,6 +99,15 @@ enum Bench {
         /// Worker threads.
         #[arg(long)]
         workers: usize,
+        /// Cluster mode: processes of the cluster (1: none).
+        #[arg(long, default_value_t = 1)]
+        processes: usize,
+        /// Cluster mode: this process.
+        #[arg(long, default_value_t = 0)]
+        process: usize,
+        /// Cluster mode: the hostfile.
+        #[arg(long)]
+        hosts: Option<PathBuf>,
     },
 }
 
@@ -116,11 +132,23 @@ fn main() -> Result<()> {
         Bench::Recs(bench) => recs::run(bench),
         Bench::Moderation(bench) => moderation::run(bench),
         Bench::Reference(bench) => Ok(reference::run(bench)?),
+        Bench::Cluster(bench) => cluster::run(bench),
         Bench::IngestOnce {
             input,
             data_dir,
             workers,
-        } => ingest_once(&input, &data_dir, workers),
+            processes,
+            process,
+            hosts,
+        } => {
+            let cluster = cohort_jobs::cluster::ClusterConfig {
+                processes,
+                process,
+                hosts,
+                ..Default::default()
+            };
+            ingest_once(&input, &data_dir, workers, cluster)
+        }
     }
 }
 
@@ -129,22 +157,7 @@ fn ingest(events: u64, workers: &[usize], dir: Option<PathBuf>) -> Result<()> {
     let dir = dir.unwrap_or_else(|| temp.path().to_path_buf());
     std::fs::create_dir_all(&dir)?;
     let input = dir.join(format!("events-{events}.jsonl"));
-    let started = Instant::now();
-    let mut file = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(&input)?);
-    Generator::new(GeneratorConfig {
-        events,
-        ..GeneratorConfig::default()
-    })
-    .write_all(&mut file)?;
-    std::io::Write::flush(&mut file)?;
-    drop(file);
-    let bytes = std::fs::metadata(&input)?.len();
-    println!(
-        "generated {events} events ({:.1} MB) in {:.2} s ({:.0} events/s)",
-        bytes as f64 / 1e6,
-        started.elapsed().as_secs_f64(),
-        events as f64 / started.elapsed().as_secs_f64()
-    );
+    let bytes = write_generated(events, &input)?;
 
     let text = std::fs::read(&input)?;
     let decoder = Decoder::default();
@@ -200,13 +213,40 @@ fn ingest(events: u64, workers: &[usize], dir: Option<PathBuf>) -> Result<()> {
     Ok(())
 }
 
-fn ingest_once(input: &Path, data_dir: &Path, workers: usize) -> Result<()> {
+/// Writes `events` generated events (default generator settings) to `path`; returns its size.
+fn write_generated(events: u64, path: &Path) -> Result<u64> {
+    let started = Instant::now();
+    let mut file = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(path)?);
+    Generator::new(GeneratorConfig {
+        events,
+        ..GeneratorConfig::default()
+    })
+    .write_all(&mut file)?;
+    std::io::Write::flush(&mut file)?;
+    drop(file);
+    let bytes = std::fs::metadata(path)?.len();
+    println!(
+        "generated {events} events ({:.1} MB) in {:.2} s ({:.0} events/s)",
+        bytes as f64 / 1e6,
+        started.elapsed().as_secs_f64(),
+        events as f64 / started.elapsed().as_secs_f64()
+    );
+    Ok(bytes)
+}
+
+fn ingest_once(
+    input: &Path,
+    data_dir: &Path,
+    workers: usize,
+    cluster: cohort_jobs::cluster::ClusterConfig,
+) -> Result<()> {
     let mut config = config::load(None, Vec::new())?;
     config.source = SourceSpec::File {
         path: input.to_path_buf(),
     };
     config.output.data_dir = data_dir.to_path_buf();
     config.runtime.workers = workers;
+    config.cluster = cluster;
     let report = ingest_job::run(&config, &Default::default(), |_| {})?;
     let m = &report.metrics;
     let (files, rows, commits) = m.commit_totals();

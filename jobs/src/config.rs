@@ -46,6 +46,9 @@ pub struct Config {
     /// Where backends read the serving tables.
     #[serde(default)]
     pub serving: ServingConfig,
+    /// Cluster mode: which process of which timely cluster this run is (docs/cluster.md).
+    #[serde(default)]
+    pub cluster: crate::cluster::ClusterConfig,
     /// The file this configuration was loaded from (not a key of it): a run watches it and takes up
     /// changes of `[moderation.lexicons]` without a restart.
     #[serde(skip)]
@@ -310,6 +313,9 @@ impl Config {
         if let Some((key, message)) = self.serving.invalid() {
             return bad(key, &message);
         }
+        if let Some((key, message)) = self.cluster.invalid() {
+            return bad(key, &message);
+        }
         if let SourceSpec::Kafka(kafka) = &self.source {
             let unknown = kafka.unknown_topic_keys();
             if !unknown.is_empty() {
@@ -487,6 +493,31 @@ mod tests {
             let e = load(Some(&path), env(&[])).unwrap_err().to_string();
             assert!(e.contains(key) && e.contains("c.toml"), "{body}: {e}");
         }
+    }
+
+    #[test]
+    fn cluster_settings_come_from_the_file_and_errors_name_the_key_and_the_file() {
+        assert_eq!(load(None, env(&[])).unwrap().cluster.processes, 1);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        std::fs::write(
+            &path,
+            "[cluster]\nprocesses = 2\nprocess = 1\nhosts = \"hosts.txt\"\n",
+        )
+        .unwrap();
+        let c = load(Some(&path), env(&[])).unwrap();
+        assert_eq!((c.cluster.processes, c.cluster.process), (2, 1));
+        assert_eq!(c.cluster.hosts, Some(PathBuf::from("hosts.txt")));
+        std::fs::write(
+            &path,
+            "[cluster]\nprocesses = 2\nprocess = 2\nhosts = \"h\"\n",
+        )
+        .unwrap();
+        let e = load(Some(&path), env(&[])).unwrap_err().to_string();
+        assert!(e.contains("cluster.process") && e.contains("c.toml"), "{e}");
+        std::fs::write(&path, "[cluster]\nprocesses = 2\n").unwrap();
+        let e = load(Some(&path), env(&[])).unwrap_err().to_string();
+        assert!(e.contains("cluster.hosts") && e.contains("c.toml"), "{e}");
     }
 
     #[test]

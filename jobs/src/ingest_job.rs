@@ -3,6 +3,11 @@
 //! Before the dataflow starts, the serving database finishes any publish a crash interrupted and
 //! discards uncommitted staging; the last checkpoint then tells each split where to resume. The run
 //! holds the data directory's lock throughout, so `cohort compact` never rewrites the lake under it.
+//!
+//! In cluster mode (`[cluster] processes > 1`, [`crate::cluster`]) this is one process of the
+//! cluster. Process 0 does all of the above and commits; the others hold no lock, never recover or
+//! commit, and read their start state only once connected to process 0, which connects only after
+//! it has prepared the data directory: every process starts from the same checkpoint.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -20,6 +25,7 @@ use cohort_sinks::{DataDirLock, LakeLayout, ParquetEpochWriter, PostgresMirror, 
 use timely::dataflow::operators::Concat;
 use timely::dataflow::operators::vec::Map;
 
+use crate::cluster::{self, ClusterPlan, peer_loss};
 use crate::kafka_outputs::KafkaOutputs;
 
 use crate::config::Config;
@@ -37,6 +43,10 @@ const TICK: Duration = Duration::from_millis(10);
 
 /// How often the lexicon files are checked for changes.
 const RELOAD: Duration = Duration::from_secs(2);
+
+/// How long a cluster process waits for its workers to wind down after a failure before it
+/// reports the failure anyway (a worker blocked outside timely would otherwise keep it alive).
+const WIND_DOWN: Duration = Duration::from_secs(10);
 
 /// Why a run could not complete.
 #[derive(Debug, thiserror::Error)]
@@ -62,9 +72,26 @@ pub enum RunError {
     /// The data directory's member ids were written under another key or setting.
     #[error(transparent)]
     MemberKey(#[from] crate::privacy::KeyMismatch),
+    /// `[cluster]` or its hostfile is unusable, or the cluster could not form.
+    #[error(transparent)]
+    Cluster(#[from] crate::cluster::ClusterError),
+    /// Another process of the cluster stopped (or the network between them failed) mid-run.
+    #[error(
+        "process {process} lost its peer{peer} ({cause}); a timely cluster cannot go on without a \
+         process, so this one stops too. Restart the whole cluster (every process): it resumes from \
+         the last checkpoint"
+    )]
+    PeerLost {
+        /// This process.
+        process: usize,
+        /// " process N" when known.
+        peer: String,
+        /// What timely saw.
+        cause: String,
+    },
     /// The data directory was written with another worker count for this source.
     #[error(
-        "{data_dir} was written by a run of this source with {previous} workers; resume with --workers {previous}, or use a new --data-dir"
+        "{data_dir} was written by a run of this source with {previous} workers (over all processes of a cluster); resume with as many (--workers, or --processes × --workers), or use a new --data-dir"
     )]
     WorkersChanged {
         /// The data directory.
@@ -116,12 +143,33 @@ pub fn run_with(
     let db = data_dir.join("serving.db");
     let manifest = layout.root.join("_manifest").join(format!("{JOB}.json"));
     let source = config.source.describe();
-    let workers = config.runtime.workers;
-    // One writer per data directory, held until the run returns: `cohort compact` takes it too.
-    let _lock = DataDirLock::acquire(&data_dir)?;
+    // Worker threads of this process, and workers of the whole cluster (what splits are cut for).
+    let threads = config.runtime.workers;
+    let cluster = config.cluster.plan()?;
+    let workers = cluster
+        .as_ref()
+        .map_or(threads, |c| c.processes() * threads);
+    let commits = cluster.as_ref().is_none_or(ClusterPlan::commits);
+    if cluster.is_some() {
+        peer_loss::watch();
+    }
+    // One writer per data directory, held until the run returns: `cohort compact` takes it too. In
+    // a cluster, process 0 holds it for all (the others write only staged files it publishes).
+    let _lock = match commits {
+        true => Some(DataDirLock::acquire(&data_dir)?),
+        false => None,
+    };
+    // The other processes read the data directory only once process 0 has prepared it.
+    let mut connected = match (&cluster, commits) {
+        (Some(plan), false) => Some(cluster::connect(plan, threads)?),
+        _ => None,
+    };
     let (checkpoint, recovered_files, committed_rows) = {
         let store = SqliteStore::open(&db, JOB)?;
-        let recovery = store.recover(&layout)?;
+        let recovery = match commits {
+            true => store.recover(&layout)?,
+            false => Default::default(),
+        };
         let last = store.last_checkpoint()?;
         let rows = store.derived_rows()?;
         let alerts = store.activity_alerts()?;
@@ -145,6 +193,12 @@ pub fn run_with(
             c.member_key_id.as_deref(),
             member_key_id.as_deref(),
         )?;
+    }
+    // Process 0 has recovered and has its key (generated into the data directory when there was
+    // none): the others may connect and read. What process 0 reads from here on is read-only, and
+    // nothing commits before every process has built its dataflow.
+    if let (Some(plan), true) = (&cluster, commits) {
+        connected = Some(cluster::connect(plan, threads)?);
     }
     let forecast = config.forecast.enabled.then(|| config.forecast.clone());
     let committed_alerts = Arc::new(committed_alerts);
@@ -212,7 +266,7 @@ pub fn run_with(
     let worker_stop = Arc::clone(stop);
     let postgres_url = config.serving.postgres().map(str::to_string);
     let keep_raw_ids = config.serving.raw_member_ids;
-    let guards = timely::execute(timely::Config::process(workers), move |worker| {
+    let body = move |worker: &mut timely::worker::Worker| -> Result<(), String> {
         let index = worker.index();
         let peers = worker.peers();
         let splits = spec.splits_for(index, peers).map_err(|e| e.to_string())?;
@@ -332,7 +386,28 @@ pub fn run_with(
             );
             Ok(())
         })
-    })
+    };
+    let (builders, communication) = match connected {
+        Some(c) => c.into_parts(),
+        None => timely::CommunicationConfig::Process(threads)
+            .try_build()
+            .map_err(RunError::Worker)?,
+    };
+    let in_cluster = cluster.is_some();
+    let guards = timely::execute::execute_from(
+        builders,
+        communication,
+        timely::WorkerConfig::default(),
+        move |worker| {
+            let result = body(worker);
+            // A worker that returns would let its process end the connections cleanly, and the
+            // other processes would wait for it forever; a panic breaks them, so they stop too.
+            if let (true, Err(e)) = (in_cluster, &result) {
+                panic!("worker {} of the cluster failed: {e}", worker.index());
+            }
+            result
+        },
+    )
     .map_err(RunError::Worker)?;
 
     let done = Arc::new(AtomicBool::new(false));
@@ -345,9 +420,21 @@ pub fn run_with(
         })
     };
     let mut last_reload = Instant::now();
-    while !done.load(Ordering::SeqCst) {
+    let mut failed_at: Option<Instant> = None;
+    // (The joiner can also end by a panic: timely's guard panics joining communication threads
+    // that panicked, as they do when a peer is lost.)
+    while !done.load(Ordering::SeqCst) && !joiner.is_finished() {
         on_tick(&metrics);
         std::thread::sleep(TICK);
+        // A cluster that lost a process cannot finish; give the workers a moment to wind down,
+        // then report whatever they are still doing.
+        if let Some(plan) = &cluster {
+            let failure = failed_at.or_else(|| peer_loss::first().map(|_| Instant::now()));
+            failed_at = failure;
+            if failure.is_some_and(|at| at.elapsed() >= WIND_DOWN) {
+                return Err(cluster_failure(plan, None));
+            }
+        }
         if let Some(lexicons) = lexicons
             .as_ref()
             .filter(|_| last_reload.elapsed() >= RELOAD)
@@ -361,9 +448,21 @@ pub fn run_with(
         }
     }
     on_tick(&metrics);
-    let results = joiner
-        .join()
-        .map_err(|_| RunError::Worker("the worker join thread panicked".into()))?;
+    let joined = joiner.join();
+    if let Some(plan) = &cluster {
+        // Timely's guard panics when it joins a communication thread that panicked.
+        let error = match &joined {
+            Ok(results) => results.iter().find_map(|r| match r {
+                Ok(Ok(())) => None,
+                Ok(Err(e)) | Err(e) => Some(e.clone()),
+            }),
+            Err(_) => Some("the worker join thread panicked".to_string()),
+        };
+        if let Some(error) = error {
+            return Err(cluster_failure(plan, Some(error)));
+        }
+    }
+    let results = joined.map_err(|_| RunError::Worker("the worker join thread panicked".into()))?;
     for result in results {
         match result {
             Ok(Ok(())) => {}
@@ -372,8 +471,11 @@ pub fn run_with(
     }
     let elapsed = started.elapsed();
     let store = SqliteStore::open(&config.output.data_dir.join("serving.db"), JOB)?;
-    // Everything is published; this clears the (now empty) staging directories.
-    store.recover(&LakeLayout::new(&config.output.data_dir))?;
+    // Everything is published; this clears the (now empty) staging directories (process 0's to
+    // do: in a cluster, the others may still be winding down).
+    if commits {
+        store.recover(&LakeLayout::new(&config.output.data_dir))?;
+    }
     let checkpoint = store.last_checkpoint()?;
     Ok(RunReport {
         metrics,
@@ -398,6 +500,21 @@ fn open_serving_store(
             store.with_mirror(mirror)
         }
         None => Ok(store),
+    }
+}
+
+/// The error of a cluster process whose run failed: a lost peer when the panic hook saw one, else
+/// the worker's panic as the hook saw it, else the worker's own error.
+fn cluster_failure(plan: &ClusterPlan, error: Option<String>) -> RunError {
+    match peer_loss::first() {
+        Some(peer_loss::Failure::PeerLost { peer, cause }) => RunError::PeerLost {
+            process: plan.process,
+            peer: peer.map(|p| format!(" process {p}")).unwrap_or_default(),
+            cause,
+        },
+        // The hook kept the panic's message; the join's error only says `Any { .. }`.
+        Some(peer_loss::Failure::Worker(message)) => RunError::Worker(message),
+        None => RunError::Worker(error.unwrap_or_else(|| "a worker failed".into())),
     }
 }
 

@@ -41,7 +41,7 @@ struct Cli {
 enum Command {
     /// Run the pipeline. With no arguments: a bounded demo on about a million generated events, all
     /// outputs under ./cohort-data. Re-running on the same data directory resumes; nothing is written twice.
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// Write generated community traffic as JSON Lines (gzip when FILE ends in .gz).
     Generate(GenerateArgs),
     /// Convert another system's export into cohort events (JSON Lines, like `generate`).
@@ -136,9 +136,19 @@ struct RunArgs {
     /// `serving.postgres_url`). See docs/serving.md.
     #[arg(long, value_name = "URL")]
     postgres: Option<String>,
-    /// Timely worker threads.
+    /// Timely worker threads (of this process, in a cluster).
     #[arg(long, value_name = "N")]
     workers: Option<usize>,
+    /// Cluster mode: the number of processes of the timely cluster (`[cluster] processes`). Start
+    /// every process with the same flags and its own --process. See docs/cluster.md.
+    #[arg(long, value_name = "N")]
+    processes: Option<usize>,
+    /// Cluster mode: this process's index, 0 to N-1 (`[cluster] process`); process 0 commits.
+    #[arg(long, value_name = "I")]
+    process: Option<usize>,
+    /// Cluster mode: the hostfile, one host:port per line, line i = process i (`[cluster] hosts`).
+    #[arg(long, value_name = "FILE")]
+    hosts: Option<PathBuf>,
     /// Allowed lateness in milliseconds.
     #[arg(long, value_name = "MS")]
     lateness_ms: Option<i64>,
@@ -217,7 +227,7 @@ fn main() -> Result<()> {
         .with_writer(std::io::stderr)
         .init();
     match Cli::parse().command {
-        Command::Run(args) => run(args),
+        Command::Run(args) => run(*args),
         Command::Generate(args) => generate(args),
         Command::Import(ImportCommand::StackExchange(args)) => {
             import_cli::import_stackexchange(args)
@@ -306,6 +316,17 @@ fn resolve(args: &RunArgs) -> Result<Config> {
     if let Some(i) = args.checkpoint_interval_ms {
         config.runtime.checkpoint_interval_ms = i;
     }
+    if let Some(n) = args.processes {
+        config.cluster.processes = n;
+    }
+    if let Some(i) = args.process {
+        config.cluster.process = i;
+    }
+    if let Some(h) = &args.hosts {
+        config.cluster.hosts = Some(h.clone());
+    }
+    // Checked here as well as in the run, so a bad flag fails before anything starts.
+    config.cluster.plan()?;
     Ok(config)
 }
 
@@ -322,8 +343,13 @@ fn run(args: RunArgs) -> Result<()> {
         signal_hook::flag::register_conditional_shutdown(signal, 1, Arc::clone(&stop))?;
         signal_hook::flag::register(signal, Arc::clone(&stop))?;
     }
+    let cluster = &config.cluster;
+    let place = match cluster.processes {
+        1 => String::new(),
+        n => format!(" in process {} of a {n}-process cluster", cluster.process),
+    };
     eprintln!(
-        "cohort run: {} → {} ({} workers)",
+        "cohort run: {} → {} ({} workers{place})",
         config.source.describe(),
         config.output.data_dir.display(),
         config.runtime.workers
@@ -382,6 +408,12 @@ fn run(args: RunArgs) -> Result<()> {
         );
     }
     print!("{}", summary::render(&report, &config.output.data_dir));
+    if cluster.processes > 1 {
+        println!(
+            "\n(process {} of {}: the counts of this run are this process's workers'; process 0 commits for the whole cluster)",
+            cluster.process, cluster.processes
+        );
+    }
     Ok(())
 }
 

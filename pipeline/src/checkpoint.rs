@@ -36,12 +36,15 @@ pub struct SplitState {
     /// had got when this state was staged: a later run over more input (a stopped run's rest, new
     /// Kafka records, a grown file) starts its floor here, as this run would have gone on, and
     /// stamps what it reads at the times this run would have given it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    ///
+    /// (Never skipped when serialised: split states cross processes in a cluster through timely's
+    /// bincode, which reads fields by position and cannot tell a skipped one.)
+    #[serde(default)]
     pub ended_at: Option<u64>,
     /// Set with `ended_at` when reading ended because the run was stopped (SIGINT, SIGTERM), not
     /// because the input did: then the worker's output is complete only below `ended_at`, and the
     /// checkpoint's epoch stays there.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    #[serde(default)]
     pub stopped: bool,
 }
 
@@ -267,4 +270,54 @@ pub trait CommitStore {
         files: &[StagedFile],
         updates: &ServingUpdates,
     ) -> Result<(), SinkError>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use timely::communication::Bytesable;
+
+    /// A value as another process of a cluster receives it: through timely's bincode, which
+    /// (unlike JSON) cannot skip a field, since it reads fields by position.
+    fn over_the_wire<T: timely::ExchangeData + Clone>(value: &T) -> T {
+        let mut bytes = Vec::new();
+        timely::Bincode::from(value.clone()).into_bytes(&mut bytes);
+        let bytes = timely::bytes::arc::BytesMut::from(bytes).freeze();
+        timely::Bincode::<T>::from_bytes(bytes).payload
+    }
+
+    #[test]
+    fn a_staging_reaches_the_committer_of_a_cluster_unchanged() {
+        let state = |ended_at, stopped| SplitState {
+            split: "file:0".into(),
+            boundary: 7,
+            position: 11,
+            max_ts_ms: None,
+            read_upto: 13,
+            ended_at,
+            stopped,
+        };
+        let staged = Staged {
+            worker: 1,
+            seq: 2,
+            upto: 42,
+            files: vec![StagedFile {
+                table: "events_view".into(),
+                staged: "staging/x.parquet".into(),
+                path: "lake/x.parquet".into(),
+                rows: 5,
+            }],
+            progress: vec![
+                state(None, false),
+                state(Some(9), true),
+                state(Some(3), false),
+            ],
+            counts: BTreeMap::from([("events_view".to_string(), 5)]),
+            serving: Vec::new(),
+            activity: Vec::new(),
+            moderation: Vec::new(),
+            erased: vec!["pm_1".into()],
+        };
+        assert_eq!(over_the_wire(&vec![staged.clone()]), vec![staged]);
+    }
 }
