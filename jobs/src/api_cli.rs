@@ -3,7 +3,7 @@
 //! listener — so both commands refuse and accept exactly the same things.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
