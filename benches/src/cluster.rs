@@ -5,7 +5,7 @@
 //! processes with 1 worker each (timely's TCP communication on 127.0.0.1). It isolates what the
 //! cluster costs: serialising exchanged records and stagings, and one more process start. Both are
 //! timed from the first spawn to the last exit, and their results (checkpoint totals per kind and
-//! reason, committed rows) must be identical.
+//! reason) must be identical.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -58,16 +58,18 @@ pub fn run(bench: ClusterBench) -> Result<()> {
             m.rows
         );
     }
-    if single.totals != cluster.totals || single.rows != cluster.rows {
+    if single.totals != cluster.totals {
         bail!(
-            "the results differ: 1 process {:?} ({} rows), cluster {:?} ({} rows)",
+            "the results differ: 1 process {:?}, cluster {:?}",
             single.totals,
-            single.rows,
-            cluster.totals,
-            cluster.rows
+            cluster.totals
         );
     }
-    println!("\nresults identical: same totals per kind and reason, same committed rows");
+    println!(
+        "\nresults identical: same committed events per kind and dead letters per reason \
+         (committed rows also count every intermediate moderation alert state, which depends on \
+         commit timing; jobs/tests/cluster.rs compares the tables row for row)"
+    );
     Ok(())
 }
 
