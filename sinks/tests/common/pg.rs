@@ -39,8 +39,12 @@ impl TestDatabase {
             NEXT.fetch_add(1, Ordering::SeqCst)
         );
         let mut client = connect(admin);
+        // Two statements, not one batch: a batch runs in a transaction, which these refuse.
         client
-            .batch_execute(&format!("DROP DATABASE IF EXISTS {name}; CREATE DATABASE {name}"))
+            .batch_execute(&format!("DROP DATABASE IF EXISTS {name}"))
+            .unwrap();
+        client
+            .batch_execute(&format!("CREATE DATABASE {name}"))
             .unwrap();
         TestDatabase {
             url: with_database(admin, &name),

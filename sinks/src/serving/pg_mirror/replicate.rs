@@ -72,7 +72,7 @@ pub(super) fn commit(
     copy_checkpoints(&mut tx, sqlite, job, Some(checkpoint_id))?;
     // The same short history as SQLite keeps.
     tx.execute(
-        "DELETE FROM checkpoints WHERE job = $1 AND id < $2 - 100",
+        "DELETE FROM checkpoints WHERE job = $1 AND id < $2::BIGINT - 100",
         &[&job, &checkpoint_id],
     )?;
     tx.commit()?;

@@ -13,8 +13,10 @@ const LONGEST_WAIT: Duration = Duration::from_secs(5);
 /// Whether `error` is PostgreSQL being unavailable rather than refusing the statement.
 pub(super) fn is_transient(error: &postgres::Error) -> bool {
     let Some(state) = error.code() else {
-        // No SQLSTATE: the connection itself failed (refused, reset, closed, timed out).
-        return true;
+        // No SQLSTATE: the connection failed (refused, reset, closed, timed out: an I/O error or a
+        // closed client), or the client refused a value itself (a bug: waiting will not mend it).
+        let io = std::error::Error::source(error).is_some_and(|s| s.is::<std::io::Error>());
+        return error.is_closed() || io;
     };
     // 08: connection exception; 57: operator intervention (shutdown, restart, cannot connect now);
     // 53: insufficient resources (too many connections, disk full); 40: transaction rollback
