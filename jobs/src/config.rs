@@ -121,10 +121,12 @@ impl ServingConfig {
                 "serving.postgres_url",
                 "serving.backend = \"postgres\" needs a connection URL".to_string(),
             )),
-            (_, Some(url)) if !url.is_empty() => url
-                .parse::<postgres::Config>()
-                .err()
-                .map(|e| ("serving.postgres_url", format!("not a PostgreSQL connection URL: {e}"))),
+            (_, Some(url)) if !url.is_empty() => url.parse::<postgres::Config>().err().map(|e| {
+                (
+                    "serving.postgres_url",
+                    format!("not a PostgreSQL connection URL: {e}"),
+                )
+            }),
             _ => None,
         }
     }

@@ -496,7 +496,10 @@ fn open_serving_store(
     match postgres_url {
         Some(url) => {
             let mirror = PostgresMirror::new(url, JOB)?;
-            tracing::info!("serving tables are copied to PostgreSQL at {}", mirror.target());
+            tracing::info!(
+                "serving tables are copied to PostgreSQL at {}",
+                mirror.target()
+            );
             store.with_mirror(mirror)
         }
         None => Ok(store),

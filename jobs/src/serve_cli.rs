@@ -60,7 +60,10 @@ pub(crate) fn serve(args: ServeArgs) -> Result<()> {
         None => ServingDb::new(&args.data_dir.join("serving.db")),
     };
     let source = database.describe();
-    let missing = database.sqlite_path().filter(|p| !p.is_file()).map(|p| p.display().to_string());
+    let missing = database
+        .sqlite_path()
+        .filter(|p| !p.is_file())
+        .map(|p| p.display().to_string());
     // The same key as the run's, so a raw member id in a path finds its pseudonym; a key that
     // does not fit the database refuses to start rather than answer 404 for every member.
     let members = |database: &ServingDb| {

@@ -74,7 +74,10 @@ fn wait_for_checkpoints(url: &str, n: i64, run: &mut Child) {
             run.try_wait().unwrap().is_none(),
             "the run ended before PostgreSQL had {n} checkpoints"
         );
-        assert!(Instant::now() < deadline, "no {n} checkpoints in PostgreSQL");
+        assert!(
+            Instant::now() < deadline,
+            "no {n} checkpoints in PostgreSQL"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
 }
@@ -137,7 +140,9 @@ fn serve_answers_alike(input: &Path, data: &Path, url: &str) {
     let mut paths = vec!["/readyz".to_string()];
     for (community, stored) in &pairs {
         let raw = raw_member(lines.lines(), stored);
-        paths.push(format!("/v1/communities/{community}/members/{raw}/recommendations?k=5"));
+        paths.push(format!(
+            "/v1/communities/{community}/members/{raw}/recommendations?k=5"
+        ));
         paths.push(format!("/v1/communities/{community}/forecasts"));
         paths.push(format!("/v1/communities/{community}/alerts?limit=50"));
     }
@@ -149,13 +154,19 @@ fn serve_answers_alike(input: &Path, data: &Path, url: &str) {
         .map(Result::unwrap)
         .collect();
     for (community, item) in &items {
-        paths.push(format!("/v1/communities/{community}/items/{item}/similar?k=10"));
+        paths.push(format!(
+            "/v1/communities/{community}/items/{item}/similar?k=10"
+        ));
     }
     assert!(paths.len() >= 10, "too little to compare: {paths:?}");
     for path in &paths {
         let expected = from_sqlite.get(path, None);
         let actual = from_postgres.get(path, None);
-        assert_eq!(expected.status, 200, "{path} from SQLite: {}", expected.text);
+        assert_eq!(
+            expected.status, 200,
+            "{path} from SQLite: {}",
+            expected.text
+        );
         assert_eq!(
             (actual.status, &actual.json),
             (expected.status, &expected.json),

@@ -26,7 +26,14 @@ const LATENESS: &str = "2592000000";
 fn run(input: &Path, data: &Path, keep: bool) {
     let mut cmd = cohort_with_recs();
     cmd.env("COHORT__SERVING__RAW_MEMBER_IDS", keep.to_string())
-        .args(["run", "--source", "file", "--lateness-ms", LATENESS, "--input"])
+        .args([
+            "run",
+            "--source",
+            "file",
+            "--lateness-ms",
+            LATENESS,
+            "--input",
+        ])
         .arg(input)
         .arg("--data-dir")
         .arg(data);

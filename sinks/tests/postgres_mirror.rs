@@ -81,7 +81,9 @@ impl Workload {
             updates.activity.push(self.forecast());
         }
         if self.rng.below(3) == 0 {
-            updates.activity.push(ActivityOutput::Alert(self.activity_alert()));
+            updates
+                .activity
+                .push(ActivityOutput::Alert(self.activity_alert()));
         }
         for _ in 0..self.rng.below(3) {
             let member = self.member();

@@ -3,13 +3,13 @@
 
 use std::sync::Arc;
 
+use super::sql::{ReadError, Reader};
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router, middleware};
-use super::sql::{ReadError, Reader};
 use serde::Serialize;
 
 use super::App;

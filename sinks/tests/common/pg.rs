@@ -159,7 +159,8 @@ pub fn postgres_rows(
                     let cell = if ty == Type::INT8 {
                         r.get::<_, Option<i64>>(i).map(Cell::Int)
                     } else if ty == Type::FLOAT8 {
-                        r.get::<_, Option<f64>>(i).map(|v| Cell::Real(format!("{v:?}")))
+                        r.get::<_, Option<f64>>(i)
+                            .map(|v| Cell::Real(format!("{v:?}")))
                     } else if ty == Type::TEXT {
                         r.get::<_, Option<String>>(i).map(Cell::Text)
                     } else {
@@ -200,7 +201,10 @@ pub fn assert_postgres_equals_sqlite(client: &mut postgres::Client, sqlite: &Pat
             actual.len(),
             expected.len()
         );
-        assert!(actual == expected, "{table}: PostgreSQL's rows differ from SQLite's");
+        assert!(
+            actual == expected,
+            "{table}: PostgreSQL's rows differ from SQLite's"
+        );
         compared += expected.len();
     }
     compared
@@ -265,7 +269,10 @@ impl PrivateServer {
             command.arg(self.data());
         }
         let output = command.output().unwrap_or_else(|e| {
-            panic!("{} (COHORT_PG_BINDIR, scripts/postgres.sh): {e}", binary.display())
+            panic!(
+                "{} (COHORT_PG_BINDIR, scripts/postgres.sh): {e}",
+                binary.display()
+            )
         });
         assert!(
             output.status.success(),

@@ -100,14 +100,10 @@ mod tests {
     fn reserved_characters_nulls_and_doubles_are_encoded() {
         let conn = rusqlite::Connection::open_in_memory().unwrap();
         let mut out = String::new();
-        conn.query_row(
-            "SELECT 'a\tb\\c\nd', NULL, 42, 0.1, 1e300, -0.0",
-            [],
-            |r| {
-                let columns: Vec<String> = (0..6).map(|i| format!("c{i}")).collect();
-                push_row(&mut out, r, &columns).map_err(|_| rusqlite::Error::InvalidQuery)
-            },
-        )
+        conn.query_row("SELECT 'a\tb\\c\nd', NULL, 42, 0.1, 1e300, -0.0", [], |r| {
+            let columns: Vec<String> = (0..6).map(|i| format!("c{i}")).collect();
+            push_row(&mut out, r, &columns).map_err(|_| rusqlite::Error::InvalidQuery)
+        })
         .unwrap();
         assert_eq!(out, "a\\tb\\\\c\\nd\t\\N\t42\t0.1\t1e300\t-0.0\n");
         let mut line = String::new();

@@ -173,7 +173,12 @@ fn copy_checkpoints(
         push_row(&mut line, row, &columns)?;
         lines.push(line);
     }
-    copy_in(tx, "checkpoints", &columns, lines.iter().map(String::as_str))
+    copy_in(
+        tx,
+        "checkpoints",
+        &columns,
+        lines.iter().map(String::as_str),
+    )
 }
 
 /// Streams COPY text lines into `table`'s `columns`.
@@ -187,10 +192,7 @@ fn copy_in<'a>(
     if lines.peek().is_none() {
         return Ok(());
     }
-    let mut writer = tx.copy_in(&format!(
-        "COPY {table} ({}) FROM STDIN",
-        columns.join(", ")
-    ))?;
+    let mut writer = tx.copy_in(&format!("COPY {table} ({}) FROM STDIN", columns.join(", ")))?;
     for line in lines {
         writer.write_all(line.as_bytes())?;
     }

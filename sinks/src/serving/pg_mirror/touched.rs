@@ -86,14 +86,15 @@ impl Touched {
         for change in &updates.changes {
             let parts = change.row.parts();
             match parts.table {
-                ServingTable::Recommendations => touched.add(
-                    MEMBER_RECOMMENDATIONS,
-                    [parts.community_id, parts.owner],
-                ),
+                ServingTable::Recommendations => {
+                    touched.add(MEMBER_RECOMMENDATIONS, [parts.community_id, parts.owner])
+                }
                 ServingTable::SimilarItems => {
                     touched.add(ITEM_NEIGHBOURS, [parts.community_id, parts.owner])
                 }
-                ServingTable::TrendingItems => touched.add(COMMUNITY_TRENDING, [parts.community_id]),
+                ServingTable::TrendingItems => {
+                    touched.add(COMMUNITY_TRENDING, [parts.community_id])
+                }
             }
         }
         for output in &updates.activity {
@@ -150,20 +151,30 @@ mod tests {
         };
         let updates = ServingUpdates {
             changes: vec![
-                ServingChange { row: row("m1", 1), diff: 1 },
-                ServingChange { row: row("m1", 2), diff: -1 },
-                ServingChange { row: row("m2", 1), diff: 1 },
+                ServingChange {
+                    row: row("m1", 1),
+                    diff: 1,
+                },
+                ServingChange {
+                    row: row("m1", 2),
+                    diff: -1,
+                },
+                ServingChange {
+                    row: row("m2", 1),
+                    diff: 1,
+                },
             ],
             erased: vec!["m3".into()],
             ..ServingUpdates::default()
         };
         let touched = Touched::of(&updates);
-        let keys = |group| -> Vec<Vec<String>> {
-            touched.groups[&group].iter().cloned().collect()
-        };
+        let keys = |group| -> Vec<Vec<String>> { touched.groups[&group].iter().cloned().collect() };
         assert_eq!(
             keys(MEMBER_RECOMMENDATIONS),
-            vec![vec!["c1".to_string(), "m1".into()], vec!["c1".into(), "m2".into()]]
+            vec![
+                vec!["c1".to_string(), "m1".into()],
+                vec!["c1".into(), "m2".into()]
+            ]
         );
         assert_eq!(keys(MEMBER_ALERTS), vec![vec!["m3".to_string()]]);
         assert_eq!(keys(ERASED_MEMBER), vec![vec![erasure_digest("m3")]]);
