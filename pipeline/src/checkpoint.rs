@@ -317,6 +317,7 @@ mod tests {
             activity: Vec::new(),
             moderation: Vec::new(),
             erased: vec!["pm_1".into()],
+            member_ids: vec![("pm_1".into(), "u1".into())],
         };
         assert_eq!(over_the_wire(&vec![staged.clone()]), vec![staged]);
     }
