@@ -176,6 +176,9 @@ pub fn similar_items(
     )
 }
 
+// Optional filters are `CAST(?N AS TEXT) IS NULL OR column = CAST(?N AS TEXT)`: PostgreSQL cannot
+// infer the type of a parameter that is only tested for NULL, and the cast reads the same in SQLite.
+
 /// The current forecasts of `community`, optionally of one metric and one channel (`""`: the
 /// community-wide series), by channel, metric and horizon.
 pub fn forecasts(
@@ -189,8 +192,8 @@ pub fn forecasts(
         "SELECT channel_id, metric, hour, horizon, yhat, lo80, hi80, lo95, hi95, model,
                 fitted_at, epoch, updated_at
          FROM forecasts
-         WHERE community_id = ?1 AND (?2 IS NULL OR metric = ?2)
-           AND (?3 IS NULL OR channel_id = ?3)
+         WHERE community_id = ?1 AND (CAST(?2 AS TEXT) IS NULL OR metric = CAST(?2 AS TEXT))
+           AND (CAST(?3 AS TEXT) IS NULL OR channel_id = CAST(?3 AS TEXT))
          ORDER BY channel_id, metric, horizon",
         &[text(community), Param::Text(metric), Param::Text(channel)],
         |r| {
@@ -225,8 +228,8 @@ pub fn alerts(
                 first_seen, last_seen, count, observed, expected, lo95, hi95, evidence,
                 closed_at, verdict, epoch, updated_at
          FROM alerts
-         WHERE community_id = ?1 AND (?2 IS NULL OR status = ?2)
-           AND (?3 IS NULL OR last_seen >= ?3)
+         WHERE community_id = ?1 AND (CAST(?2 AS TEXT) IS NULL OR status = CAST(?2 AS TEXT))
+           AND (CAST(?3 AS TEXT) IS NULL OR last_seen >= CAST(?3 AS TEXT))
          ORDER BY last_seen DESC, alert_id LIMIT ?4",
         &[
             text(community),

@@ -95,7 +95,8 @@ enum Source {
     },
     /// A PostgreSQL database.
     Postgres {
-        config: postgres::Config,
+        /// Boxed: far larger than the SQLite variant, and read only to connect.
+        config: Box<postgres::Config>,
         target: String,
         idle: Mutex<Vec<PostgresReader>>,
     },
@@ -127,7 +128,7 @@ impl ServingDb {
         let target = cohort_sinks::serving::describe_postgres(&config);
         Ok(ServingDb {
             source: Source::Postgres {
-                config,
+                config: Box::new(config),
                 target,
                 idle: Mutex::new(Vec::new()),
             },
