@@ -20,24 +20,17 @@ use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use common::*;
-use pg::{Cell, PrivateServer, TestDatabase, assert_postgres_equals_sqlite, sqlite_rows};
+use pg::{
+    Cell, PrivateServer, SERVING_TABLES, TestDatabase, assert_postgres_equals_sqlite, sqlite_rows,
+};
 
-/// The serving tables whose contents are the jobs' results (the checkpoints are the run's own).
-const RESULT_TABLES: &[&str] = &[
-    "recommendations",
-    "similar_items",
-    "trending_items",
-    "forecasts",
-    "alerts",
-    "erased_members",
-    "member_ids",
-];
-
-/// A run's results: every result table's rows without when and in which epoch they were written.
+/// A run's results: every serving table's rows but the checkpoints (the run's own), without when
+/// and in which epoch they were written.
 fn results(data: &Path) -> Vec<(&'static str, Vec<Vec<Cell>>)> {
     let sqlite = rusqlite::Connection::open(data.join("serving.db")).unwrap();
-    RESULT_TABLES
+    SERVING_TABLES
         .iter()
+        .filter(|t| **t != "checkpoints")
         .map(|t| (*t, sqlite_rows(&sqlite, t, &["epoch", "updated_at"])))
         .collect()
 }
@@ -117,6 +110,30 @@ fn the_postgres_backend_holds_what_the_sqlite_backend_holds_for_the_same_input()
     serve_answers_alike(&input, &with_pg, &db.url);
 }
 
+/// The (community, `owner`) of the first three lists of `table`.
+fn first_lists(sqlite: &rusqlite::Connection, owner: &str, table: &str) -> Vec<(String, String)> {
+    sqlite
+        .prepare(&format!(
+            "SELECT DISTINCT community_id, {owner} FROM {table} ORDER BY 1, 2 LIMIT 3"
+        ))
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
+/// Asserts that the run into `data` ended with the results of an undisturbed run over `input`
+/// (made in `dir`, without PostgreSQL).
+fn assert_results_of_an_undisturbed_run(input: &Path, data: &Path, dir: &Path) {
+    let reference = dir.join("reference");
+    run_file_with_recs(input, &reference, &["--workers", "2"]);
+    assert!(
+        results(data) == results(&reference),
+        "the results differ from an undisturbed run's"
+    );
+}
+
 /// `cohort serve --postgres URL` answers every data route as `cohort serve --data-dir` does over
 /// the SQLite database PostgreSQL copies.
 fn serve_answers_alike(input: &Path, data: &Path, url: &str) {
@@ -129,13 +146,7 @@ fn serve_answers_alike(input: &Path, data: &Path, url: &str) {
         &["--allow-anonymous", "--postgres", url],
     );
     let sqlite = rusqlite::Connection::open(data.join("serving.db")).unwrap();
-    let pairs: Vec<(String, String)> = sqlite
-        .prepare("SELECT DISTINCT community_id, user_id FROM recommendations ORDER BY 1, 2 LIMIT 3")
-        .unwrap()
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
+    let pairs = first_lists(&sqlite, "user_id", "recommendations");
     let lines = std::fs::read_to_string(input).unwrap();
     let mut paths = vec!["/readyz".to_string()];
     for (community, stored) in &pairs {
@@ -146,13 +157,7 @@ fn serve_answers_alike(input: &Path, data: &Path, url: &str) {
         paths.push(format!("/v1/communities/{community}/forecasts"));
         paths.push(format!("/v1/communities/{community}/alerts?limit=50"));
     }
-    let items: Vec<(String, String)> = sqlite
-        .prepare("SELECT DISTINCT community_id, item_id FROM similar_items ORDER BY 1, 2 LIMIT 3")
-        .unwrap()
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
+    let items = first_lists(&sqlite, "item_id", "similar_items");
     for (community, item) in &items {
         paths.push(format!(
             "/v1/communities/{community}/items/{item}/similar?k=10"
@@ -199,12 +204,7 @@ fn a_postgres_restart_in_the_middle_of_a_run_loses_and_duplicates_nothing() {
     );
     let mut client = db.client();
     assert!(assert_postgres_equals_sqlite(&mut client, &data.join("serving.db")) > 1000);
-    let reference = dir.path().join("reference");
-    run_file_with_recs(&input, &reference, &["--workers", "2"]);
-    assert!(
-        results(&data) == results(&reference),
-        "the results differ from an undisturbed run's"
-    );
+    assert_results_of_an_undisturbed_run(&input, &data, dir.path());
 }
 
 #[test]
@@ -221,10 +221,5 @@ fn a_run_killed_and_started_again_leaves_every_row_exactly_once() {
     finish(spawn_run(&input, &data, &db.url), &data);
     let mut client = db.client();
     assert!(assert_postgres_equals_sqlite(&mut client, &data.join("serving.db")) > 1000);
-    let reference = dir.path().join("reference");
-    run_file_with_recs(&input, &reference, &["--workers", "2"]);
-    assert!(
-        results(&data) == results(&reference),
-        "the results differ from an undisturbed run's"
-    );
+    assert_results_of_an_undisturbed_run(&input, &data, dir.path());
 }
