@@ -22,7 +22,7 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 
-cargo build --release --bin cohort >&2
+cargo build --workspace --release --bins >&2 # as the tests build it: no feature re-unification
 COHORT="$CARGO_TARGET_DIR/release/cohort"
 WORK="$(mktemp -d -t cohort-scaling-XXXXXX)"
 trap 'rm -rf "$WORK"' EXIT

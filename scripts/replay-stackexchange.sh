@@ -27,7 +27,7 @@ EVENTS="$WORK/events.jsonl"
 DATA="$WORK/data"
 
 if [[ -z "${COHORT_BIN:-}" ]]; then
-  cargo build --release --bin cohort --quiet
+  cargo build --workspace --release --bins --quiet
   COHORT_BIN="$CARGO_TARGET_DIR/release/cohort"
 fi
 

@@ -84,7 +84,7 @@ done
 [ "$SETUP_ONLY" = 1 ] && { echo "virtualenvs and inputs ready in $CACHE"; exit 0; }
 
 # --- 3. runs ----------------------------------------------------------------------------------
-(cd "$ROOT" && cargo build --release --quiet -p cohort-benches)
+(cd "$ROOT" && cargo build --workspace --release --quiet --bins)
 COHORT="$CARGO_TARGET_DIR/release/cohort-benches"
 mkdir -p "$WORK/out" "$WORK/logs"
 RAW="$WORK/raw_timings.csv"

@@ -35,7 +35,14 @@ pub(crate) struct ApiArgs {
     /// Largest request body accepted, in bytes (no route reads one).
     #[arg(long, value_name = "BYTES", default_value_t = Limits::default().max_body_bytes)]
     max_body_bytes: u64,
+    /// Mebibytes of answers kept until the pipeline's next commit, so repeated questions skip
+    /// the database (0: read every request). Only for a SQLite serving database.
+    #[arg(long, value_name = "MIB", default_value_t = DEFAULT_ANSWER_CACHE_MIB)]
+    answer_cache_mib: usize,
 }
+
+/// The answer cache's default size: tens of thousands of members' lists.
+const DEFAULT_ANSWER_CACHE_MIB: usize = 64;
 
 impl ApiArgs {
     /// Whether any of these flags was given (they mean nothing to a run without `--http`).
@@ -46,6 +53,7 @@ impl ApiArgs {
             || self.rate_limit != defaults.rate_per_sec
             || self.rate_burst != defaults.burst
             || self.max_body_bytes != defaults.max_body_bytes
+            || self.answer_cache_mib != DEFAULT_ANSWER_CACHE_MIB
     }
 
     /// The server's configuration for `database`, or why it must not start (`command` names the
@@ -79,6 +87,7 @@ impl ApiArgs {
                 max_body_bytes: self.max_body_bytes,
             },
             pipeline,
+            answer_cache_bytes: self.answer_cache_mib.saturating_mul(1 << 20),
         })
     }
 }
@@ -124,7 +133,10 @@ pub(crate) fn start_in_run(
 ) -> Result<Option<(ApiThread, CatchUp)>> {
     let Some(addr) = http else {
         if api.given() {
-            bail!("--tokens, --allow-anonymous and the rate and size limits apply to --http only");
+            bail!(
+                "--tokens, --allow-anonymous, the rate and size limits and the answer cache apply \
+                 to --http only"
+            );
         }
         return Ok(None);
     };

@@ -154,9 +154,11 @@ pub fn commit<'s, S, A>(
                     erased: std::mem::take(&mut erased),
                     member_ids: std::mem::take(&mut member_ids),
                 };
+                let started = Instant::now();
                 if let Err(e) = store.commit(&checkpoint, &files, &updates) {
                     panic!("commit failed; the previous checkpoint stands, rerun to resume: {e}");
                 }
+                metrics.commit_took(started.elapsed().as_secs_f64());
                 metrics.committed(checkpoint.epoch, files.len() as u64, rows);
                 files.clear();
                 pending = false;

@@ -160,6 +160,7 @@ pub fn ingest<'s>(
     let mut discovery: Option<Box<dyn Discover>> = splits.discovery;
     let resume = resume.clone();
     let start = readers.iter().map(Reader::frontier).min().unwrap_or(0);
+    let worker = scope.index();
     let stream = source(scope, "Ingest", move |capability, info| {
         let activator = scope.activator_for(info.address);
         let mut capability = Some(capability);
@@ -245,6 +246,7 @@ pub fn ingest<'s>(
             match next {
                 Some(t) => {
                     cap.downgrade(&t);
+                    metrics.frontier(worker, t);
                     settings.progress_hint.fetch_max(t, Ordering::Relaxed);
                     if read_any {
                         activator.activate();
@@ -352,6 +354,9 @@ fn read_batch(
         open.entry(time).or_insert((position, before));
         out.push((time, record));
     });
+    if let Some(lag) = split.lag() {
+        metrics.split_lag(&label, lag);
+    }
     match result {
         Ok(more) => more,
         Err(e) => panic!("source failed, stopping at the last checkpoint (rerun to resume): {e}"),

@@ -20,6 +20,7 @@
 pub mod checkpoint;
 pub mod commit;
 pub mod generate;
+pub mod histogram;
 pub mod ingest;
 pub mod metrics;
 pub mod record;

@@ -1,7 +1,13 @@
-//! Counters shared by all workers of a process: what the progress bar, the summary and (later) the
-//! Prometheus endpoint read. Plain atomics, so the hot path pays one relaxed add per record.
+//! Counters shared by all workers of a process: what the progress bar, the summary and the
+//! Prometheus endpoint (`cohort run --http`) read. Plain atomics on the per-record path, so it pays
+//! one relaxed add per record; maps behind a lock only for what changes per batch, per commit or
+//! per alert.
 
+use std::collections::BTreeMap;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+
+use crate::histogram::Histogram;
 
 use cohort_schemas::{Kind, Reason};
 
@@ -19,6 +25,17 @@ pub struct Metrics {
     activity_too_late: AtomicU64,
     moderation_verdicts_unmatched: AtomicU64,
     drained_workers: AtomicU64,
+    commit_latency: Mutex<Histogram>,
+    /// Each worker's input frontier (event-time seconds): where its capability stands.
+    frontiers: Mutex<BTreeMap<usize, u64>>,
+    /// Records each split is behind the end of its source (Kafka partitions), by split label.
+    split_lags: Mutex<BTreeMap<String, u64>>,
+    alerts_raised: Mutex<BTreeMap<&'static str, u64>>,
+}
+
+/// Takes a lock whose holder panicked too: the counters stay readable.
+fn locked<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 impl Metrics {
@@ -119,5 +136,52 @@ impl Metrics {
     /// Workers that have read everything their sources held at least once.
     pub fn drained_workers(&self) -> u64 {
         self.drained_workers.load(Ordering::Relaxed)
+    }
+
+    /// Records how long a commit took (the serving transaction, its mirror and the lake's
+    /// renames).
+    pub fn commit_took(&self, secs: f64) {
+        locked(&self.commit_latency).observe(secs);
+    }
+
+    /// Commit durations so far.
+    pub fn commit_latency(&self) -> Histogram {
+        locked(&self.commit_latency).clone()
+    }
+
+    /// Records that `worker`'s input frontier moved to `time` (event-time seconds).
+    pub fn frontier(&self, worker: usize, time: u64) {
+        locked(&self.frontiers).insert(worker, time);
+    }
+
+    /// The process's input frontier: the lowest of its workers' (`None` before any moved).
+    pub fn input_frontier(&self) -> Option<u64> {
+        locked(&self.frontiers).values().min().copied()
+    }
+
+    /// Records that split `label` is `lag` records behind the end of its source.
+    pub fn split_lag(&self, label: &str, lag: u64) {
+        let mut lags = locked(&self.split_lags);
+        match lags.get_mut(label) {
+            Some(slot) => *slot = lag,
+            None => {
+                lags.insert(label.to_string(), lag);
+            }
+        }
+    }
+
+    /// The last lag of every split that reports one, by label.
+    pub fn split_lags(&self) -> BTreeMap<String, u64> {
+        locked(&self.split_lags).clone()
+    }
+
+    /// Counts an alert raised (opened) by a job: `activity`, or a moderation kind.
+    pub fn alert_raised(&self, kind: &'static str) {
+        *locked(&self.alerts_raised).entry(kind).or_default() += 1;
+    }
+
+    /// Alerts raised so far, by kind.
+    pub fn alerts_raised(&self) -> BTreeMap<&'static str, u64> {
+        locked(&self.alerts_raised).clone()
     }
 }

@@ -11,14 +11,10 @@ use std::time::Instant;
 use axum::extract::{MatchedPath, Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
+use cohort_pipeline::histogram::Histogram;
 
 use super::App;
 use super::routes::ROUTES;
-
-/// Upper bounds of the latency buckets, seconds.
-const BUCKETS: [f64; 12] = [
-    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
-];
 
 /// The label of requests that matched no route.
 const UNMATCHED: &str = "unmatched";
@@ -27,10 +23,7 @@ const UNMATCHED: &str = "unmatched";
 #[derive(Debug, Default)]
 struct RouteStats {
     by_status: BTreeMap<u16, u64>,
-    /// Requests at or under each bound of [`BUCKETS`] (not cumulative; summed when rendered).
-    buckets: [u64; BUCKETS.len()],
-    count: u64,
-    sum_secs: f64,
+    latency: Histogram,
 }
 
 /// The API's counters, shared by every request.
@@ -45,11 +38,7 @@ impl Metrics {
         let mut routes = self.routes.lock().unwrap_or_else(|e| e.into_inner());
         let stats = routes.entry(route).or_default();
         *stats.by_status.entry(status).or_default() += 1;
-        if let Some(i) = BUCKETS.iter().position(|&bound| secs <= bound) {
-            stats.buckets[i] += 1;
-        }
-        stats.count += 1;
-        stats.sum_secs += secs;
+        stats.latency.observe(secs);
     }
 
     /// The Prometheus text exposition (format 0.0.4).
@@ -73,21 +62,10 @@ impl Metrics {
              # TYPE cohort_http_request_duration_seconds histogram\n",
         );
         for (route, stats) in routes.iter() {
-            let mut cumulative = 0;
-            for (bound, n) in BUCKETS.iter().zip(stats.buckets) {
-                cumulative += n;
-                let _ = writeln!(
-                    out,
-                    "cohort_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"{bound}\"}} {cumulative}"
-                );
-            }
-            let _ = writeln!(
-                out,
-                "cohort_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"+Inf\"}} {}\n\
-                 cohort_http_request_duration_seconds_sum{{route=\"{route}\"}} {}\n\
-                 cohort_http_request_duration_seconds_count{{route=\"{route}\"}} {}",
-                stats.count, stats.sum_secs, stats.count
-            );
+            let labels = format!("route=\"{route}\"");
+            stats
+                .latency
+                .render("cohort_http_request_duration_seconds", &labels, &mut out);
         }
         out
     }

@@ -3,6 +3,7 @@
 //!
 //! - [`routes`]: the routes and handlers; [`queries`]: what they read; [`store`]: read-only,
 //!   pooled connections to SQLite or PostgreSQL; [`sql`]: one query text for both; [`members`]: raw member ids to the pseudonyms stored;
+//!   [`answers`]: answers kept until the next commit;
 //! - [`tokens`]: tokens and the tokens file (salted hashes only); [`auth`]: who is calling and
 //!   what it may read;
 //! - [`limits`]: per-token rate limits and the request body cap; [`metrics`]: Prometheus counts
@@ -11,6 +12,7 @@
 //!
 //! `docs/http.md` is the user's guide.
 
+pub mod answers;
 pub mod auth;
 pub mod error;
 pub mod limits;
@@ -32,6 +34,7 @@ use std::sync::Arc;
 pub use auth::Access;
 pub use limits::Limits;
 
+use answers::Answers;
 use limits::RateLimiter;
 use members::Members;
 use metrics::Metrics;
@@ -50,6 +53,8 @@ pub struct ServeConfig {
     pub members: Members,
     /// The pipeline the server runs inside (`cohort run --http`); `None` for `cohort serve`.
     pub pipeline: Option<pipeline::Pipeline>,
+    /// Most bytes of answers kept until the next commit (0: none; [`answers`]).
+    pub answer_cache_bytes: usize,
 }
 
 /// The state every request shares.
@@ -58,6 +63,7 @@ pub struct App {
     db: ServingDb,
     /// One permit per pooled connection: reads beyond [`store::POOL_SIZE`] wait for a permit.
     reads: tokio::sync::Semaphore,
+    answers: Answers,
     access: Access,
     limits: Limits,
     limiter: RateLimiter,
@@ -72,6 +78,7 @@ impl App {
     /// The state of a server with `config`.
     pub fn new(config: ServeConfig) -> App {
         App {
+            answers: Answers::new(config.database.sqlite_path(), config.answer_cache_bytes),
             db: config.database,
             reads: tokio::sync::Semaphore::new(store::POOL_SIZE),
             limiter: RateLimiter::new(&config.limits),

@@ -11,6 +11,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use cohort_pipeline::Metrics;
+use cohort_schemas::moderation::ModerationKind;
 use cohort_schemas::{Kind, Reason};
 
 /// What the API knows of the pipeline it runs in.
@@ -34,49 +35,27 @@ impl Pipeline {
         self.caught_up.load(Ordering::Relaxed)
     }
 
-    /// Appends its counters as Prometheus text to `out`.
+    /// Appends its counters as Prometheus text to `out`, each family's samples right after its
+    /// `HELP` and `TYPE` lines.
     pub fn render(&self, out: &mut String) {
         let m = &self.metrics;
         let (_, rows, commits) = m.commit_totals();
-        let mut family = |name: &str, kind: &str, help: &str| {
+        let family = |out: &mut String, name: &str, kind: &str, help: &str| {
             let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
         };
         family(
+            out,
             "cohort_records_read_total",
             "counter",
             "Records read from the sources by this run.",
         );
+        let _ = writeln!(out, "cohort_records_read_total {}", m.records_read());
         family(
+            out,
             "cohort_events_in_total",
             "counter",
             "Valid events read by this run, by kind.",
         );
-        family(
-            "cohort_dead_letters_total",
-            "counter",
-            "Records dead-lettered by this run, by reason.",
-        );
-        family(
-            "cohort_commits_total",
-            "counter",
-            "Checkpoints committed by this run.",
-        );
-        family(
-            "cohort_rows_committed_total",
-            "counter",
-            "Lake rows committed by this run.",
-        );
-        family(
-            "cohort_committed_epoch",
-            "gauge",
-            "The epoch (event-time second) of the last commit.",
-        );
-        family(
-            "cohort_caught_up",
-            "gauge",
-            "1 once the run has read what its sources held and committed it.",
-        );
-        let _ = writeln!(out, "cohort_records_read_total {}", m.records_read());
         for kind in Kind::ALL {
             let _ = writeln!(
                 out,
@@ -85,6 +64,12 @@ impl Pipeline {
                 m.events(kind)
             );
         }
+        family(
+            out,
+            "cohort_dead_letters_total",
+            "counter",
+            "Records dead-lettered by this run, by reason.",
+        );
         for reason in Reason::ALL {
             let _ = writeln!(
                 out,
@@ -93,11 +78,103 @@ impl Pipeline {
                 m.dead_letters(reason)
             );
         }
+        family(
+            out,
+            "cohort_commits_total",
+            "counter",
+            "Checkpoints committed by this run.",
+        );
         let _ = writeln!(out, "cohort_commits_total {commits}");
+        family(
+            out,
+            "cohort_rows_committed_total",
+            "counter",
+            "Lake rows committed by this run.",
+        );
         let _ = writeln!(out, "cohort_rows_committed_total {rows}");
+        family(
+            out,
+            "cohort_committed_epoch",
+            "gauge",
+            "The epoch (event-time second) of the last commit.",
+        );
         let _ = writeln!(out, "cohort_committed_epoch {}", m.committed_epoch());
+        family(
+            out,
+            "cohort_commit_duration_seconds",
+            "histogram",
+            "Time each commit took: the serving transaction (and its PostgreSQL copy) and the lake's renames.",
+        );
+        m.commit_latency()
+            .render("cohort_commit_duration_seconds", "", out);
+        if let Some(frontier) = m.input_frontier() {
+            family(
+                out,
+                "cohort_input_frontier_seconds",
+                "gauge",
+                "Event time (Unix seconds) below which every worker has read its input.",
+            );
+            let _ = writeln!(out, "cohort_input_frontier_seconds {frontier}");
+            family(
+                out,
+                "cohort_epoch_lag_seconds",
+                "gauge",
+                "Event-time seconds read but not yet committed: the input frontier minus the committed epoch.",
+            );
+            let lag = frontier.saturating_sub(m.committed_epoch());
+            let _ = writeln!(out, "cohort_epoch_lag_seconds {lag}");
+            family(
+                out,
+                "cohort_watermark_delay_seconds",
+                "gauge",
+                "How far the input frontier (the watermark) is behind the wall clock, in seconds.",
+            );
+            let _ = writeln!(
+                out,
+                "cohort_watermark_delay_seconds {}",
+                now_secs().saturating_sub(frontier)
+            );
+        }
+        family(
+            out,
+            "cohort_consumer_lag_records",
+            "gauge",
+            "Records each Kafka partition holds beyond what this run has read, by split.",
+        );
+        for (split, lag) in m.split_lags() {
+            let _ = writeln!(
+                out,
+                "cohort_consumer_lag_records{{split=\"{split}\"}} {lag}"
+            );
+        }
+        family(
+            out,
+            "cohort_alerts_raised_total",
+            "counter",
+            "Alerts raised by this run, by kind.",
+        );
+        let raised = m.alerts_raised();
+        let kinds =
+            std::iter::once("activity").chain(ModerationKind::ALL.map(ModerationKind::name));
+        for kind in kinds {
+            let n = raised.get(kind).copied().unwrap_or(0);
+            let _ = writeln!(out, "cohort_alerts_raised_total{{kind=\"{kind}\"}} {n}");
+        }
+        family(
+            out,
+            "cohort_caught_up",
+            "gauge",
+            "1 once the run has read what its sources held and committed it.",
+        );
         let _ = writeln!(out, "cohort_caught_up {}", u8::from(self.caught_up()));
     }
+}
+
+/// The wall clock, Unix seconds.
+fn now_secs() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
 }
 
 /// Watches a running pipeline's counters and marks it caught up.
@@ -161,5 +238,26 @@ mod tests {
             text.contains("cohort_events_in_total{kind=\"view\"} 0\n"),
             "{text}"
         );
+        assert!(
+            !text.contains("cohort_epoch_lag_seconds"),
+            "no frontier yet: {text}"
+        );
+        metrics.frontier(0, 20);
+        metrics.frontier(1, 12);
+        metrics.commit_took(0.003);
+        metrics.split_lag("events/0", 7);
+        metrics.alert_raised("spam");
+        let mut text = String::new();
+        pipeline.render(&mut text);
+        for line in [
+            "cohort_input_frontier_seconds 12",
+            "cohort_epoch_lag_seconds 6",
+            "cohort_commit_duration_seconds_count 1",
+            "cohort_consumer_lag_records{split=\"events/0\"} 7",
+            "cohort_alerts_raised_total{kind=\"spam\"} 1",
+            "cohort_alerts_raised_total{kind=\"activity\"} 0",
+        ] {
+            assert!(text.lines().any(|l| l == line), "{line} missing in\n{text}");
+        }
     }
 }

@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use super::sql::{ReadError, Reader};
+use axum::body::Bytes;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{StatusCode, header};
@@ -13,6 +14,7 @@ use axum::{Json, Router, middleware};
 use serde::Serialize;
 
 use super::App;
+use super::answers::Answer;
 use super::auth::Caller;
 use super::error::ApiError;
 use super::params::{Params, path_id};
@@ -87,23 +89,27 @@ async fn recommendations(
     State(app): State<Arc<App>>,
     path: Result<Path<(String, String)>, PathRejection>,
     RawQuery(query): RawQuery,
-) -> Result<Json<Recommendations>, ApiError> {
+) -> Result<Response, ApiError> {
     let (community, member) = two_ids(path, "m")?;
     caller.authorize(&community, Scope::Recs)?;
     let k = Params::new(query.as_deref(), &["k"])?.k()?;
     let stored = stored_member(&app, &member).await?;
-    let (c, m) = (community.clone(), stored.clone());
-    let rows = read(&app, move |conn| queries::recommendations(conn, &c, &m, k)).await?;
-    if rows.is_empty() {
-        return Err(ApiError::not_found(format!(
+    let key = format!("recommendations\0{community}\0{stored}\0{k}");
+    let c = community.clone();
+    let answer = kept_or_read(&app, key, move |conn| {
+        let rows = queries::recommendations(conn, &c, &stored, k)?;
+        Ok((!rows.is_empty()).then(|| Recommendations {
+            community_id: c,
+            member_id: stored,
+            recommendations: rows,
+        }))
+    })
+    .await?;
+    answer.map(json).ok_or_else(|| {
+        ApiError::not_found(format!(
             "no recommendations for member {member:?} in community {community:?}"
-        )));
-    }
-    Ok(Json(Recommendations {
-        community_id: community,
-        member_id: stored,
-        recommendations: rows,
-    }))
+        ))
+    })
 }
 
 /// The id the serving tables hold for the raw member id `raw` (its pseudonym when ingest
@@ -137,22 +143,26 @@ async fn similar(
     State(app): State<Arc<App>>,
     path: Result<Path<(String, String)>, PathRejection>,
     RawQuery(query): RawQuery,
-) -> Result<Json<SimilarItems>, ApiError> {
+) -> Result<Response, ApiError> {
     let (community, item) = two_ids(path, "i")?;
     caller.authorize(&community, Scope::Recs)?;
     let k = Params::new(query.as_deref(), &["k"])?.k()?;
+    let key = format!("similar\0{community}\0{item}\0{k}");
     let (c, i) = (community.clone(), item.clone());
-    let rows = read(&app, move |conn| queries::similar_items(conn, &c, &i, k)).await?;
-    if rows.is_empty() {
-        return Err(ApiError::not_found(format!(
+    let answer = kept_or_read(&app, key, move |conn| {
+        let rows = queries::similar_items(conn, &c, &i, k)?;
+        Ok((!rows.is_empty()).then(|| SimilarItems {
+            community_id: c,
+            item_id: i,
+            similar: rows,
+        }))
+    })
+    .await?;
+    answer.map(json).ok_or_else(|| {
+        ApiError::not_found(format!(
             "no similar items for item {item:?} in community {community:?}"
-        )));
-    }
-    Ok(Json(SimilarItems {
-        community_id: community,
-        item_id: item,
-        similar: rows,
-    }))
+        ))
+    })
 }
 
 /// `GET /v1/communities/{c}/forecasts?metric=&channel=`.
@@ -167,21 +177,23 @@ async fn forecasts(
     State(app): State<Arc<App>>,
     path: Result<Path<String>, PathRejection>,
     RawQuery(query): RawQuery,
-) -> Result<Json<Forecasts>, ApiError> {
+) -> Result<Response, ApiError> {
     let community = one_id(path)?;
     caller.authorize(&community, Scope::Forecasts)?;
     let params = Params::new(query.as_deref(), &["metric", "channel"])?;
     let metric = params.text("metric")?.map(str::to_string);
     let channel = params.text("channel")?.map(str::to_string);
+    let key = format!("forecasts\0{community}\0{metric:?}\0{channel:?}");
     let c = community.clone();
-    let rows = read(&app, move |conn| {
-        queries::forecasts(conn, &c, metric.as_deref(), channel.as_deref())
+    let answer = kept_or_read(&app, key, move |conn| {
+        let rows = queries::forecasts(conn, &c, metric.as_deref(), channel.as_deref())?;
+        Ok(Some(Forecasts {
+            community_id: c,
+            forecasts: rows,
+        }))
     })
     .await?;
-    Ok(Json(Forecasts {
-        community_id: community,
-        forecasts: rows,
-    }))
+    always(answer)
 }
 
 /// `GET /v1/communities/{c}/alerts?status=&since=&limit=`.
@@ -196,7 +208,7 @@ async fn alerts(
     State(app): State<Arc<App>>,
     path: Result<Path<String>, PathRejection>,
     RawQuery(query): RawQuery,
-) -> Result<Json<Alerts>, ApiError> {
+) -> Result<Response, ApiError> {
     let community = one_id(path)?;
     caller.authorize(&community, Scope::Alerts)?;
     let params = Params::new(query.as_deref(), &["status", "since", "limit"])?;
@@ -205,12 +217,17 @@ async fn alerts(
         since: params.since()?,
         limit: params.limit()?,
     };
+    let key = format!("alerts\0{community}\0{filter:?}");
     let c = community.clone();
-    let rows = read(&app, move |conn| queries::alerts(conn, &c, &filter)).await?;
-    Ok(Json(Alerts {
-        community_id: community,
-        alerts: rows,
-    }))
+    let answer = kept_or_read(&app, key, move |conn| {
+        let rows = queries::alerts(conn, &c, &filter)?;
+        Ok(Some(Alerts {
+            community_id: c,
+            alerts: rows,
+        }))
+    })
+    .await?;
+    always(answer)
 }
 
 /// `GET /healthz`: the process answers (no database access, no token).
@@ -273,6 +290,7 @@ async fn prometheus(State(app): State<Arc<App>>) -> Response {
         )],
         {
             let mut text = app.metrics.render();
+            app.answers.render(&mut text);
             if let Some(pipeline) = &app.pipeline {
                 pipeline.render(&mut text);
             }
@@ -315,6 +333,42 @@ async fn read<T: Send + 'static>(
         .await
         .map_err(|e| ApiError::from(DbError::Task(e.to_string())))?
         .map_err(ApiError::from)
+}
+
+/// The JSON answer to the question `key`: kept since the last commit ([`super::answers`]), or
+/// read now by `f` (`None`: the tables hold nothing for it) and kept for the next asker. The
+/// generation is read *before* the tables, so a kept answer is never older than its generation.
+async fn kept_or_read<T: Serialize + Send + 'static>(
+    app: &Arc<App>,
+    key: String,
+    f: impl FnOnce(&mut dyn Reader) -> Result<Option<T>, ReadError> + Send + 'static,
+) -> Result<Answer, ApiError> {
+    let generation = app.answers.generation();
+    if let Some(kept) = generation.and_then(|g| app.answers.get(g, &key)) {
+        return Ok(kept);
+    }
+    let answer = match read(app, f).await? {
+        Some(body) => Some(Bytes::from(serde_json::to_vec(&body).map_err(|e| {
+            ApiError::internal(format!("encoding the answer failed: {e}"))
+        })?)),
+        None => None,
+    };
+    if let Some(generation) = generation {
+        app.answers.keep(generation, key, answer.clone());
+    }
+    Ok(answer)
+}
+
+/// A JSON body as a 200 answer.
+fn json(body: Bytes) -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], body).into_response()
+}
+
+/// The answer of a route that answers even when the tables hold nothing (an empty list).
+fn always(answer: Answer) -> Result<Response, ApiError> {
+    answer
+        .map(json)
+        .ok_or_else(|| ApiError::internal("a list route read no answer".to_string()))
 }
 
 /// The community id of a one-parameter path.

@@ -66,6 +66,12 @@ pub trait Split {
     fn caught_up(&self) -> bool {
         true
     }
+
+    /// How many records the source holds beyond the split's position, when it can tell without
+    /// asking anyone (`/metrics`' consumer lag). Files and the generator do not say.
+    fn lag(&self) -> Option<u64> {
+        None
+    }
 }
 
 /// Finds splits that appear while running (partitions added to a Kafka topic).

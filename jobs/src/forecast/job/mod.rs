@@ -14,6 +14,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use cohort_pipeline::{Metrics, Record};
+use cohort_schemas::activity::{ActivityOutput, AlertStatus};
 use cohort_schemas::time::second_start_ms;
 use timely::container::CapacityContainerBuilder;
 use timely::dataflow::Stream;
@@ -135,6 +136,11 @@ pub fn activity_outputs<'s>(
                     None if stopping || stop.load(Ordering::SeqCst) => Vec::new(),
                     None => series.close_at_end(),
                 };
+                // An alert's first state (one anomalous hour, open) is emitted once: its raising.
+                let raised = outputs.iter().filter(|o| {
+                    matches!(o, ActivityOutput::Alert(a) if a.hours == 1 && a.status == AlertStatus::Open)
+                });
+                raised.for_each(|_| metrics.alert_raised("activity"));
                 if !outputs.is_empty() {
                     output
                         .session(&*cap)

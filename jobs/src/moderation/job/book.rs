@@ -78,8 +78,9 @@ impl AlertBook {
     /// Files `finding` (at or after every finding filed before). An open alert of its subject
     /// whose window the finding lies beyond closes first, at the end of that window: the same
     /// state the watermark would have given it. Nothing else moves, so what one community's
-    /// findings do never depends on which other communities share its owner.
-    pub fn record(&mut self, finding: &ModerationFinding) {
+    /// findings do never depends on which other communities share its owner. Returns whether
+    /// the finding raised a new alert (what `/metrics` counts as raised).
+    pub fn record(&mut self, finding: &ModerationFinding) -> bool {
         let key: Subject = (
             finding.community_id.clone(),
             finding.member.clone(),
@@ -103,7 +104,7 @@ impl AlertBook {
             let deadline = alert.last_seen_ms.saturating_add(self.window_ms);
             self.deadlines.insert((deadline, id.clone()));
             self.changed.insert(id);
-            return;
+            return false;
         }
         let alert = ModerationAlert {
             community_id: finding.community_id.clone(),
@@ -122,6 +123,7 @@ impl AlertBook {
             verdict: None,
         };
         self.open_alert(alert);
+        true
     }
 
     /// Applies a moderator's verdict on `id`, given at `ts_ms`.
@@ -264,8 +266,14 @@ mod tests {
     #[test]
     fn findings_within_the_window_extend_one_alert() {
         let mut book = AlertBook::new(HOUR, 24 * HOUR);
-        book.record(&finding("u1", "pii.mobile", 1_000, 1.0));
-        book.record(&finding("u1", "pii.mobile", 1_000 + HOUR - 1, 3.0));
+        assert!(
+            book.record(&finding("u1", "pii.mobile", 1_000, 1.0)),
+            "a new alert"
+        );
+        assert!(
+            !book.record(&finding("u1", "pii.mobile", 1_000 + HOUR - 1, 3.0)),
+            "extended"
+        );
         book.record(&finding("u1", "pii.mobile", 1_000 + HOUR + 5, 2.0));
         let changes = book.drain_changes();
         assert_eq!(changes.len(), 1);

@@ -249,7 +249,9 @@ impl OwnerState {
             }
         }
         for finding in &findings {
-            self.book.record(finding);
+            if self.book.record(finding) {
+                metrics.alert_raised(finding.kind.name());
+            }
         }
     }
 

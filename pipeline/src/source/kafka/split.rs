@@ -113,6 +113,18 @@ impl Split for KafkaSplit {
             .is_some_and(|p| p.next >= p.held)
     }
 
+    fn lag(&self) -> Option<u64> {
+        // The high watermark of the partition's latest fetch response, cached by librdkafka: no
+        // request is made. -1 (nothing fetched yet) says nothing.
+        let shared = self.shared.borrow();
+        let next = shared.parts.get(&self.key)?.next;
+        let (_, high) = shared
+            .consumer
+            .get_watermark_offsets(&self.key.0, self.key.1)
+            .ok()?;
+        (high >= 0).then(|| u64::try_from(high - next).unwrap_or(0))
+    }
+
     fn idle(&self) -> bool {
         let shared = self.shared.borrow();
         shared
