@@ -5,8 +5,12 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
+#[allow(dead_code)] // shared by several test binaries
 #[path = "http_api/fixture.rs"]
 mod fixture;
+#[allow(dead_code)] // the server module checks answers against it
+#[path = "http_api/schema.rs"]
+mod schema;
 #[allow(dead_code)] // shared by several test binaries
 #[path = "http_api/server.rs"]
 mod server;

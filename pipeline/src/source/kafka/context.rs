@@ -1,5 +1,7 @@
 //! librdkafka client settings and the callbacks that turn its errors into one clear outage message.
 
+use std::collections::HashMap;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use rdkafka::ClientConfig;
@@ -8,6 +10,7 @@ use rdkafka::config::RDKafkaLogLevel;
 use rdkafka::consumer::ConsumerContext;
 use rdkafka::error::KafkaError;
 use rdkafka::producer::ProducerContext;
+use rdkafka::statistics::Statistics;
 
 use super::KafkaConfig;
 
@@ -37,6 +40,9 @@ pub struct KafkaContext {
     brokers: String,
     down: AtomicBool,
     delivery_failures: AtomicU64,
+    /// The high watermark of each partition, from librdkafka's statistics (a consumer's
+    /// `statistics.interval.ms`): what the consumer lag is measured against.
+    high_watermarks: Mutex<HashMap<(String, i32), i64>>,
 }
 
 impl KafkaContext {
@@ -47,6 +53,7 @@ impl KafkaContext {
             brokers: config.brokers.clone(),
             down: AtomicBool::new(false),
             delivery_failures: AtomicU64::new(0),
+            high_watermarks: Mutex::default(),
         }
     }
 
@@ -80,6 +87,18 @@ impl KafkaContext {
         self.delivery_failures.load(Ordering::Relaxed)
     }
 
+    /// The high watermark of `topic`'s `partition` at the last statistics, if they told one.
+    pub fn high_watermark(&self, topic: &str, partition: i32) -> Option<i64> {
+        let marks = self
+            .high_watermarks
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        marks
+            .get(&(topic.to_string(), partition))
+            .copied()
+            .filter(|&high| high >= 0)
+    }
+
     /// Whether the last thing heard from the broker was a failure.
     pub fn is_down(&self) -> bool {
         self.down.load(Ordering::Relaxed)
@@ -98,6 +117,22 @@ impl ClientContext for KafkaContext {
 
     fn error(&self, error: KafkaError, reason: &str) {
         self.failed(&format!("{error}: {reason}"));
+    }
+
+    /// Keeps each partition's high watermark (librdkafka lists partition -1 for messages not
+    /// yet assigned to one: skipped).
+    fn stats(&self, statistics: Statistics) {
+        let mut marks = self
+            .high_watermarks
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        for (topic, t) in statistics.topics {
+            for (partition, p) in t.partitions {
+                if partition >= 0 {
+                    marks.insert((topic.clone(), partition), p.hi_offset);
+                }
+            }
+        }
     }
 }
 

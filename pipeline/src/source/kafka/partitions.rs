@@ -102,7 +102,9 @@ impl KafkaPartitions {
         index: usize,
         peers: usize,
     ) -> Result<(Self, Vec<Box<dyn Split>>), KafkaSourceError> {
-        let consumer: BaseConsumer<KafkaContext> = client_config(config, "source", &[])
+        // Statistics once a second carry each partition's high watermark: `/metrics`' consumer lag.
+        let defaults = [("statistics.interval.ms", "1000")];
+        let consumer: BaseConsumer<KafkaContext> = client_config(config, "source", &defaults)
             .set("group.id", &config.group_id)
             .set("enable.auto.commit", "false")
             .set("enable.auto.offset.store", "false")

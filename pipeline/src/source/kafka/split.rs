@@ -114,15 +114,14 @@ impl Split for KafkaSplit {
     }
 
     fn lag(&self) -> Option<u64> {
-        // The high watermark of the partition's latest fetch response, cached by librdkafka: no
-        // request is made. -1 (nothing fetched yet) says nothing.
+        // The high watermark from the consumer's last statistics (once a second): no request.
         let shared = self.shared.borrow();
         let next = shared.parts.get(&self.key)?.next;
-        let (_, high) = shared
+        let high = shared
             .consumer
-            .get_watermark_offsets(&self.key.0, self.key.1)
-            .ok()?;
-        (high >= 0).then(|| u64::try_from(high - next).unwrap_or(0))
+            .context()
+            .high_watermark(&self.key.0, self.key.1)?;
+        Some(u64::try_from(high - next).unwrap_or(0))
     }
 
     fn idle(&self) -> bool {
