@@ -21,15 +21,7 @@ use common::kafka::split_file;
 use common::*;
 use fixture::{db, enc, rows};
 use serde_json::Value;
-use server::{Server, create_token, tokens_file};
-
-/// A Prometheus sample's value, by its full name.
-fn sample(metrics: &str, name: &str) -> f64 {
-    metrics
-        .lines()
-        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
-        .unwrap_or_else(|| panic!("no {name} in\n{metrics}"))
-}
+use server::{Server, create_token, sample, tokens_file};
 
 /// What the recommendations route should answer for `stored`: the table's rows, or nothing.
 fn table_rows(data: &std::path::Path, community: &str, stored: &str) -> Vec<Value> {

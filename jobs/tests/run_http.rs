@@ -22,15 +22,7 @@ use common::kafka::*;
 use common::*;
 use fixture::{db, enc, rows, same};
 use serde_json::Value;
-use server::{Server, create_token, tokens_file};
-
-/// A Prometheus sample's value, by its full name with labels.
-fn sample(metrics: &str, name: &str) -> f64 {
-    metrics
-        .lines()
-        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
-        .unwrap_or_else(|| panic!("no {name} in\n{metrics}"))
-}
+use server::{Server, create_token, sample, tokens_file};
 
 /// Waits (up to two minutes) until `done` holds, polling every 100 ms.
 fn wait_for(what: &str, mut done: impl FnMut() -> bool) {

@@ -40,134 +40,124 @@ impl Pipeline {
     pub fn render(&self, out: &mut String) {
         let m = &self.metrics;
         let (_, rows, commits) = m.commit_totals();
-        let family = |out: &mut String, name: &str, kind: &str, help: &str| {
-            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
-        };
-        family(
-            out,
-            "cohort_records_read_total",
-            "counter",
-            "Records read from the sources by this run.",
-        );
-        let _ = writeln!(out, "cohort_records_read_total {}", m.records_read());
-        family(
-            out,
-            "cohort_events_in_total",
-            "counter",
-            "Valid events read by this run, by kind.",
-        );
-        for kind in Kind::ALL {
-            let _ = writeln!(
-                out,
-                "cohort_events_in_total{{kind=\"{}\"}} {}",
-                kind.name(),
-                m.events(kind)
-            );
-        }
-        family(
-            out,
-            "cohort_dead_letters_total",
-            "counter",
-            "Records dead-lettered by this run, by reason.",
-        );
-        for reason in Reason::ALL {
-            let _ = writeln!(
-                out,
-                "cohort_dead_letters_total{{reason=\"{}\"}} {}",
-                reason.code(),
-                m.dead_letters(reason)
-            );
-        }
-        family(
-            out,
-            "cohort_commits_total",
-            "counter",
-            "Checkpoints committed by this run.",
-        );
-        let _ = writeln!(out, "cohort_commits_total {commits}");
-        family(
-            out,
-            "cohort_rows_committed_total",
-            "counter",
-            "Lake rows committed by this run.",
-        );
-        let _ = writeln!(out, "cohort_rows_committed_total {rows}");
-        family(
-            out,
-            "cohort_committed_epoch",
-            "gauge",
-            "The epoch (event-time second) of the last commit.",
-        );
-        let _ = writeln!(out, "cohort_committed_epoch {}", m.committed_epoch());
-        family(
-            out,
-            "cohort_commit_duration_seconds",
-            "histogram",
-            "Time each commit took: the serving transaction (and its PostgreSQL copy) and the lake's renames.",
-        );
-        m.commit_latency()
-            .render("cohort_commit_duration_seconds", "", out);
-        if let Some(frontier) = m.input_frontier() {
-            family(
-                out,
+        let committed = m.committed_epoch();
+        let frontier = m.input_frontier();
+        let kinds = Kind::ALL.map(|k| (format!("kind=\"{}\"", k.name()), m.events(k)));
+        let reasons = Reason::ALL.map(|r| (format!("reason=\"{}\"", r.code()), m.dead_letters(r)));
+        let lags = m.split_lags().into_iter();
+        let raised = m.alerts_raised();
+        let alert_kinds =
+            std::iter::once("activity").chain(ModerationKind::ALL.map(ModerationKind::name));
+        let alerts =
+            alert_kinds.map(|k| (format!("kind=\"{k}\""), raised.get(k).copied().unwrap_or(0)));
+        // (name, type, help, samples as (labels, value)); a family without samples is left out (the
+        // frontier gauges before the input moved, consumer lag without Kafka).
+        let families: Vec<(&str, &str, &str, Vec<(String, u64)>)> = vec![
+            (
+                "cohort_records_read_total",
+                "counter",
+                "Records read from the sources by this run.",
+                one(m.records_read()),
+            ),
+            (
+                "cohort_events_in_total",
+                "counter",
+                "Valid events read by this run, by kind.",
+                kinds.to_vec(),
+            ),
+            (
+                "cohort_dead_letters_total",
+                "counter",
+                "Records dead-lettered by this run, by reason.",
+                reasons.to_vec(),
+            ),
+            (
+                "cohort_commits_total",
+                "counter",
+                "Checkpoints committed by this run.",
+                one(commits),
+            ),
+            (
+                "cohort_rows_committed_total",
+                "counter",
+                "Lake rows committed by this run.",
+                one(rows),
+            ),
+            (
+                "cohort_committed_epoch",
+                "gauge",
+                "The epoch (event-time second) of the last commit.",
+                one(committed),
+            ),
+            (
                 "cohort_input_frontier_seconds",
                 "gauge",
                 "Event time (Unix seconds) below which every worker has read its input.",
-            );
-            let _ = writeln!(out, "cohort_input_frontier_seconds {frontier}");
-            family(
-                out,
+                frontier.map(one).unwrap_or_default(),
+            ),
+            (
                 "cohort_epoch_lag_seconds",
                 "gauge",
                 "Event-time seconds read but not yet committed: the input frontier minus the committed epoch.",
-            );
-            let lag = frontier.saturating_sub(m.committed_epoch());
-            let _ = writeln!(out, "cohort_epoch_lag_seconds {lag}");
-            family(
-                out,
+                frontier
+                    .map(|f| one(f.saturating_sub(committed)))
+                    .unwrap_or_default(),
+            ),
+            (
                 "cohort_watermark_delay_seconds",
                 "gauge",
                 "How far the input frontier (the watermark) is behind the wall clock, in seconds.",
-            );
-            let _ = writeln!(
-                out,
-                "cohort_watermark_delay_seconds {}",
-                now_secs().saturating_sub(frontier)
-            );
+                frontier
+                    .map(|f| one(now_secs().saturating_sub(f)))
+                    .unwrap_or_default(),
+            ),
+            (
+                "cohort_consumer_lag_records",
+                "gauge",
+                "Records each Kafka partition holds beyond what this run has read, by split.",
+                lags.map(|(split, lag)| (format!("split=\"{split}\""), lag))
+                    .collect(),
+            ),
+            (
+                "cohort_alerts_raised_total",
+                "counter",
+                "Alerts raised by this run, by kind.",
+                alerts.collect(),
+            ),
+            (
+                "cohort_caught_up",
+                "gauge",
+                "1 once the run has read what its sources held and committed it.",
+                one(u64::from(self.caught_up())),
+            ),
+        ];
+        for (name, kind, help, samples) in families {
+            if samples.is_empty() {
+                continue;
+            }
+            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
+            for (labels, value) in samples {
+                let braces = if labels.is_empty() {
+                    String::new()
+                } else {
+                    format!("{{{labels}}}")
+                };
+                let _ = writeln!(out, "{name}{braces} {value}");
+            }
         }
-        family(
+        let _ = writeln!(
             out,
-            "cohort_consumer_lag_records",
-            "gauge",
-            "Records each Kafka partition holds beyond what this run has read, by split.",
+            "# HELP cohort_commit_duration_seconds Time each commit took: the serving transaction (and its PostgreSQL copy) and the lake's renames.\n\
+             # TYPE cohort_commit_duration_seconds histogram"
         );
-        for (split, lag) in m.split_lags() {
-            let _ = writeln!(
-                out,
-                "cohort_consumer_lag_records{{split=\"{split}\"}} {lag}"
-            );
-        }
-        family(
-            out,
-            "cohort_alerts_raised_total",
-            "counter",
-            "Alerts raised by this run, by kind.",
-        );
-        let raised = m.alerts_raised();
-        let kinds =
-            std::iter::once("activity").chain(ModerationKind::ALL.map(ModerationKind::name));
-        for kind in kinds {
-            let n = raised.get(kind).copied().unwrap_or(0);
-            let _ = writeln!(out, "cohort_alerts_raised_total{{kind=\"{kind}\"}} {n}");
-        }
-        family(
-            out,
-            "cohort_caught_up",
-            "gauge",
-            "1 once the run has read what its sources held and committed it.",
-        );
-        let _ = writeln!(out, "cohort_caught_up {}", u8::from(self.caught_up()));
+        m.commit_latency()
+            .render("cohort_commit_duration_seconds", "", out);
     }
+}
+
+/// One unlabelled sample.
+fn one(value: u64) -> Vec<(String, u64)> {
+    vec![(String::new(), value)]
 }
 
 /// The wall clock, Unix seconds.

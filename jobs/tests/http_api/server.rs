@@ -229,3 +229,11 @@ pub fn tokens_file(path: &Path, lines: &[&str]) {
     }
     std::fs::write(path, text).unwrap();
 }
+
+/// A Prometheus sample's value in `metrics`, by its full name with labels.
+pub fn sample(metrics: &str, name: &str) -> f64 {
+    metrics
+        .lines()
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+        .unwrap_or_else(|| panic!("no {name} in\n{metrics}"))
+}
