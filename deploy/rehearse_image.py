@@ -173,7 +173,7 @@ def embedded_rustc_version(binary):
     """The rustc version a Rust binary records in its .comment section (`rustc version X.Y.Z`)."""
     with open(binary, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
         m = re.search(rb"rustc version (\d+\.\d+\.\d+)", data)
-    return m.group(1).decode() if m else None
+        return m.group(1).decode() if m else None
 
 
 def check_stand_in(builder, runtime, binary):
@@ -565,7 +565,7 @@ def main():
             print(f"kept (root filesystem and logs): {work}")
         else:
             remove(work)
-    print("\nrehearse_image: OK\n" + "\n".join(f"- {line}" for line in summary))
+    print("\nrehearse_image: OK\n" + "\n".join(line if line.startswith(" ") else f"- {line}" for line in summary))
     return 0
 
 
