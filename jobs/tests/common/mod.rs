@@ -1,6 +1,7 @@
 //! Helpers shared by the integration tests: drive the real `cohort` binary and read its outputs.
 #![allow(dead_code, clippy::unwrap_used)]
 
+pub mod cluster;
 pub mod kafka;
 
 use std::path::{Path, PathBuf};
@@ -112,13 +113,19 @@ pub fn run_file_with_recs(input: &Path, data_dir: &Path, extra: &[&str]) -> Stri
     run_file_with(cohort_with_recs(), input, data_dir, extra)
 }
 
-fn run_file_with(mut cmd: Command, input: &Path, data_dir: &Path, extra: &[&str]) -> String {
+fn run_file_with(cmd: Command, input: &Path, data_dir: &Path, extra: &[&str]) -> String {
+    let mut cmd = file_run(cmd, input, data_dir);
+    cmd.args(extra);
+    String::from_utf8(ok(cmd).stdout).unwrap()
+}
+
+/// `cmd` made `cohort run --source file` over `input` into `data_dir` (not started).
+pub fn file_run(mut cmd: Command, input: &Path, data_dir: &Path) -> Command {
     cmd.args(["run", "--source", "file", "--input"])
         .arg(input)
         .arg("--data-dir")
-        .arg(data_dir)
-        .args(extra);
-    String::from_utf8(ok(cmd).stdout).unwrap()
+        .arg(data_dir);
+    cmd
 }
 
 /// The rows of a query's CSV output (header dropped).
