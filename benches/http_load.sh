@@ -5,6 +5,8 @@
 #
 #   benches/http_load.sh [--events N] [--duration SECONDS] [--connections C] [--threads T]
 #                        [--answer-cache-mib MIB]   (0: the server reads the database every request)
+#                        [--ingest-events N]        (events of the second run; default: --events)
+#                        [--ingest-recs true|false] (recommendations in the second run; default true)
 #
 # 1. builds a serving database: `cohort generate` 2N events, `cohort run` (recommendations on) over
 #    the first N;
@@ -21,6 +23,8 @@ DURATION=20
 CONNECTIONS=32
 THREADS=1
 CACHE_MIB=64
+INGEST_EVENTS=""
+INGEST_RECS=true
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --events) EVENTS="$2"; shift 2 ;;
@@ -28,6 +32,8 @@ while [[ $# -gt 0 ]]; do
     --connections) CONNECTIONS="$2"; shift 2 ;;
     --threads) THREADS="$2"; shift 2 ;;
     --answer-cache-mib) CACHE_MIB="$2"; shift 2 ;;
+    --ingest-events) INGEST_EVENTS="$2"; shift 2 ;;
+    --ingest-recs) INGEST_RECS="$2"; shift 2 ;;
     *) echo "unknown argument $1 (see the header of $0)" >&2; exit 2 ;;
   esac
 done
@@ -45,14 +51,15 @@ WORK="$(mktemp -d -t cohort-http-load-XXXXXX)"
 SERVER=""
 INGEST=""
 cleanup() {
-  [[ -n "$INGEST" ]] && kill "$INGEST" 2>/dev/null || true
+  [[ -n "$INGEST" ]] && { kill "$INGEST" 2>/dev/null; wait "$INGEST" 2>/dev/null; } || true
   [[ -n "$SERVER" ]] && kill "$SERVER" 2>/dev/null || true
-  rm -rf "$WORK"
+  rm -rf "$WORK" || true
 }
 trap cleanup EXIT
 
-echo "# events: $EVENTS to build the serving tables, $EVENTS more ingested during the second load" >&2
-"$COHORT" generate --events $((2 * EVENTS)) --days 14 --seed 3 --out "$WORK/all.jsonl" >&2
+INGEST_EVENTS="${INGEST_EVENTS:-$EVENTS}"
+echo "# events: $EVENTS to build the serving tables, $INGEST_EVENTS more ingested during the second load" >&2
+"$COHORT" generate --events $((EVENTS + INGEST_EVENTS)) --days 14 --seed 3 --out "$WORK/all.jsonl" >&2
 head -n "$EVENTS" "$WORK/all.jsonl" >"$WORK/first.jsonl"
 tail -n +"$((EVENTS + 1))" "$WORK/all.jsonl" >"$WORK/second.jsonl"
 COHORT__RECS__ENABLED=true "$COHORT" run --source file --input "$WORK/first.jsonl" \
@@ -128,11 +135,16 @@ load() {
 
 echo "# answer cache: $CACHE_MIB MiB"
 load "idle (no ingest)"
-COHORT__RECS__ENABLED=true "$COHORT" run --source file --input "$WORK/second.jsonl" \
+commits() {
+  python3 -c 'import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT coalesce(max(id), 0) FROM checkpoints").fetchone()[0])' "$WORK/data/serving.db"
+}
+BEFORE=$(commits)
+COHORT__RECS__ENABLED=$INGEST_RECS "$COHORT" run --source file --input "$WORK/second.jsonl" \
   --data-dir "$WORK/data" >"$WORK/second-run.log" 2>&1 &
 INGEST=$!
 sleep 2
-load "while cohort run ingests $EVENTS events (recommendations on)"
+load "while cohort run ingests $INGEST_EVENTS events (recommendations $INGEST_RECS)"
+echo "(commits by the ingest during the load: $(( $(commits) - BEFORE )))"
 if kill -0 "$INGEST" 2>/dev/null; then
   echo "(the ingest was still running when the load ended)"
 else
