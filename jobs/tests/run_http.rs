@@ -123,7 +123,10 @@ fn the_api_answers_from_inside_the_run_ready_once_the_backlog_is_committed() {
         .lines()
         .filter(|l| l.starts_with("cohort_consumer_lag_records{"))
         .collect();
-    assert!(!lags.is_empty() && lags.len() % 2 == 0, "{metrics}");
+    assert!(
+        !lags.is_empty() && lags.len().is_multiple_of(2),
+        "{metrics}"
+    );
     assert!(
         lags.iter()
             .all(|l| l.contains(&prefix) && l.ends_with("} 0")),

@@ -52,7 +52,7 @@ impl Pipeline {
             alert_kinds.map(|k| (format!("kind=\"{k}\""), raised.get(k).copied().unwrap_or(0)));
         // (name, type, help, samples as (labels, value)); a family without samples is left out (the
         // frontier gauges before the input moved, consumer lag without Kafka).
-        let families: Vec<(&str, &str, &str, Vec<(String, u64)>)> = vec![
+        let families: Vec<Family> = vec![
             (
                 "cohort_records_read_total",
                 "counter",
@@ -154,6 +154,9 @@ impl Pipeline {
             .render("cohort_commit_duration_seconds", "", out);
     }
 }
+
+/// A metric family to render: name, type, help, and its samples as (labels, value).
+type Family = (&'static str, &'static str, &'static str, Vec<(String, u64)>);
 
 /// One unlabelled sample.
 fn one(value: u64) -> Vec<(String, u64)> {

@@ -98,7 +98,7 @@ async fn recommendations(
     let c = community.clone();
     let answer = kept_or_read(&app, key, move |conn| {
         let rows = queries::recommendations(conn, &c, &stored, k)?;
-        Ok((!rows.is_empty()).then(|| Recommendations {
+        Ok((!rows.is_empty()).then_some(Recommendations {
             community_id: c,
             member_id: stored,
             recommendations: rows,
@@ -151,7 +151,7 @@ async fn similar(
     let (c, i) = (community.clone(), item.clone());
     let answer = kept_or_read(&app, key, move |conn| {
         let rows = queries::similar_items(conn, &c, &i, k)?;
-        Ok((!rows.is_empty()).then(|| SimilarItems {
+        Ok((!rows.is_empty()).then_some(SimilarItems {
             community_id: c,
             item_id: i,
             similar: rows,
