@@ -20,9 +20,9 @@
 pub mod checkpoint;
 pub mod commit;
 pub mod generate;
-pub mod histogram;
 pub mod ingest;
 pub mod metrics;
+pub mod prometheus;
 pub mod record;
 pub mod source;
 pub mod stage;

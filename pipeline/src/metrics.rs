@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use crate::histogram::Histogram;
+use crate::prometheus::Histogram;
 
 use cohort_schemas::{Kind, Reason};
 

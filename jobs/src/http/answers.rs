@@ -18,12 +18,12 @@
 //! reads every request (docs/http.md).
 
 use std::collections::HashMap;
-use std::fmt::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use axum::body::Bytes;
+use cohort_pipeline::prometheus;
 use rusqlite::{Connection, OpenFlags};
 
 /// A kept answer: the JSON body, or `None` when the tables held nothing for the question (a 404).
@@ -105,17 +105,22 @@ impl Answers {
 
     /// Appends the cache's counters as Prometheus text to `out`.
     pub fn render(&self, out: &mut String) {
-        let _ = writeln!(
-            out,
-            "# HELP cohort_http_answer_cache_hits_total Data requests answered from the answer cache.\n\
-             # TYPE cohort_http_answer_cache_hits_total counter\n\
-             cohort_http_answer_cache_hits_total {}\n\
-             # HELP cohort_http_answer_cache_misses_total Data requests that looked in the answer cache and read the database.\n\
-             # TYPE cohort_http_answer_cache_misses_total counter\n\
-             cohort_http_answer_cache_misses_total {}",
-            self.hits.load(Ordering::Relaxed),
-            self.misses.load(Ordering::Relaxed)
-        );
+        let counters = [
+            (
+                "cohort_http_answer_cache_hits_total",
+                "Data requests answered from the answer cache.",
+                &self.hits,
+            ),
+            (
+                "cohort_http_answer_cache_misses_total",
+                "Data requests that looked in the answer cache and read the database.",
+                &self.misses,
+            ),
+        ];
+        for (name, help, counter) in counters {
+            prometheus::family(out, name, "counter", help);
+            prometheus::sample(out, name, "", counter.load(Ordering::Relaxed));
+        }
     }
 
     /// Keeps `answer`, read after the check that returned `generation`. Answers of an older

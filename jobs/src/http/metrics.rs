@@ -4,14 +4,13 @@
 //! for: paths carry member ids (personal data) and would make one series per member.
 
 use std::collections::BTreeMap;
-use std::fmt::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
-use cohort_pipeline::histogram::Histogram;
+use cohort_pipeline::prometheus::{self, Histogram};
 
 use super::App;
 use super::routes::ROUTES;
@@ -45,21 +44,23 @@ impl Metrics {
     pub fn render(&self) -> String {
         let routes = self.routes.lock().unwrap_or_else(|e| e.into_inner());
         let mut out = String::new();
-        out.push_str(
-            "# HELP cohort_http_requests_total HTTP requests answered, by route template and status.\n\
-             # TYPE cohort_http_requests_total counter\n",
+        prometheus::family(
+            &mut out,
+            "cohort_http_requests_total",
+            "counter",
+            "HTTP requests answered, by route template and status.",
         );
         for (route, stats) in routes.iter() {
             for (status, n) in &stats.by_status {
-                let _ = writeln!(
-                    out,
-                    "cohort_http_requests_total{{route=\"{route}\",status=\"{status}\"}} {n}"
-                );
+                let labels = format!("route=\"{route}\",status=\"{status}\"");
+                prometheus::sample(&mut out, "cohort_http_requests_total", &labels, n);
             }
         }
-        out.push_str(
-            "# HELP cohort_http_request_duration_seconds Time from receiving a request to its answer, by route template.\n\
-             # TYPE cohort_http_request_duration_seconds histogram\n",
+        prometheus::family(
+            &mut out,
+            "cohort_http_request_duration_seconds",
+            "histogram",
+            "Time from receiving a request to its answer, by route template.",
         );
         for (route, stats) in routes.iter() {
             let labels = format!("route=\"{route}\"");

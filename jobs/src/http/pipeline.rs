@@ -6,11 +6,10 @@
 //! records within the allowed lateness of the newest event time yet.) It stays true afterwards: a
 //! server that answered ready does not drop out of a load balancer because traffic picked up.
 
-use std::fmt::Write;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use cohort_pipeline::Metrics;
+use cohort_pipeline::{Metrics, prometheus};
 use cohort_schemas::moderation::ModerationKind;
 use cohort_schemas::{Kind, Reason};
 
@@ -135,23 +134,19 @@ impl Pipeline {
             if samples.is_empty() {
                 continue;
             }
-            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
+            prometheus::family(out, name, kind, help);
             for (labels, value) in samples {
-                let braces = if labels.is_empty() {
-                    String::new()
-                } else {
-                    format!("{{{labels}}}")
-                };
-                let _ = writeln!(out, "{name}{braces} {value}");
+                prometheus::sample(out, name, &labels, value);
             }
         }
-        let _ = writeln!(
+        let latency = "cohort_commit_duration_seconds";
+        prometheus::family(
             out,
-            "# HELP cohort_commit_duration_seconds Time each commit took: the serving transaction (and its PostgreSQL copy) and the lake's renames.\n\
-             # TYPE cohort_commit_duration_seconds histogram"
+            latency,
+            "histogram",
+            "Time each commit took: the serving transaction (and its PostgreSQL copy) and the lake's renames.",
         );
-        m.commit_latency()
-            .render("cohort_commit_duration_seconds", "", out);
+        m.commit_latency().render(latency, "", out);
     }
 }
 

@@ -1,7 +1,22 @@
-//! A latency histogram in Prometheus' shape (cumulative buckets, a sum and a count), shared by the
-//! pipeline's commit latency and the HTTP API's request latency so both read the same way.
+//! Prometheus' text exposition, written one way for every `/metrics` family: the `HELP`/`TYPE`
+//! header, a sample line with or without labels, and a latency histogram (cumulative buckets, a
+//! sum and a count) shared by the pipeline's commit latency and the HTTP API's request latency.
 
-use std::fmt::Write;
+use std::fmt::{Display, Write};
+
+/// Appends the `HELP` and `TYPE` lines of family `name` (`kind`: counter, gauge, histogram).
+pub fn family(out: &mut String, name: &str, kind: &str, help: &str) {
+    let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
+}
+
+/// Appends one sample: `name{labels} value`, or `name value` when `labels` is empty.
+pub fn sample(out: &mut String, name: &str, labels: &str, value: impl Display) {
+    if labels.is_empty() {
+        let _ = writeln!(out, "{name} {value}");
+    } else {
+        let _ = writeln!(out, "{name}{{{labels}}} {value}");
+    }
+}
 
 /// Upper bounds of the buckets, seconds: half a millisecond to ten seconds, which spans a point
 /// read of the serving table and a commit that waits out an unavailable database.
@@ -29,33 +44,29 @@ impl Histogram {
         self.sum_secs += secs;
     }
 
-    /// Observations so far.
-    pub fn count(&self) -> u64 {
-        self.count
-    }
-
     /// Appends the series `name` with `labels` (`route="/healthz"`, or empty) to `out`: a
     /// `_bucket` line per bound and `+Inf`, then `_sum` and `_count`.
     pub fn render(&self, name: &str, labels: &str, out: &mut String) {
         let sep = if labels.is_empty() { "" } else { "," };
+        let bucket = format!("{name}_bucket");
         let mut cumulative = 0;
         for (bound, n) in BOUNDS.iter().zip(self.buckets) {
             cumulative += n;
-            let _ = writeln!(
+            sample(
                 out,
-                "{name}_bucket{{{labels}{sep}le=\"{bound}\"}} {cumulative}"
+                &bucket,
+                &format!("{labels}{sep}le=\"{bound}\""),
+                cumulative,
             );
         }
-        let braces = if labels.is_empty() {
-            String::new()
-        } else {
-            format!("{{{labels}}}")
-        };
-        let _ = writeln!(
+        sample(
             out,
-            "{name}_bucket{{{labels}{sep}le=\"+Inf\"}} {}\n{name}_sum{braces} {}\n{name}_count{braces} {}",
-            self.count, self.sum_secs, self.count
+            &bucket,
+            &format!("{labels}{sep}le=\"+Inf\""),
+            self.count,
         );
+        sample(out, &format!("{name}_sum"), labels, self.sum_secs);
+        sample(out, &format!("{name}_count"), labels, self.count);
     }
 }
 
